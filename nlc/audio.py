@@ -1,0 +1,115 @@
+"""Audio I/O shared by every subsystem.
+
+:func:`load_audio` reads anything libsndfile or ffmpeg can decode, mixes to mono and
+resamples, and turns every way a file can be unusable (missing, corrupt, empty, silent,
+too short, too long) into an :class:`~nlc.errors.AudioError` naming the file, so that a
+long job can skip it with a one-line reason. :func:`write_wav` writes atomically, so an
+interrupted job never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from nlc.errors import AudioError
+from nlc.features import SAMPLE_RATE
+
+SILENCE_PEAK: float = 1e-4
+"""Peak amplitude (full scale = 1.0) below which a file counts as silent (-80 dBFS)."""
+
+
+def _decode_ffmpeg(path: Path, sr: int) -> np.ndarray:
+    if shutil.which("ffmpeg") is None:
+        raise AudioError(f"{path}: libsndfile cannot read it and ffmpeg is not installed")
+    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-f", "f32le", "-ac", "1", "-ar", str(sr), "-"]
+    proc = subprocess.run(cmd, capture_output=True, check=False)
+    if proc.returncode != 0:
+        reason = proc.stderr.decode(errors="replace").strip().splitlines()
+        raise AudioError(f"{path}: unreadable audio ({reason[-1] if reason else 'ffmpeg failed'})")
+    return np.frombuffer(proc.stdout, dtype=np.float32).copy()
+
+
+def load_audio(
+    path: str | os.PathLike[str],
+    *,
+    sr: int = SAMPLE_RATE,
+    min_seconds: float = 0.0,
+    max_seconds: float | None = None,
+    allow_silence: bool = False,
+) -> np.ndarray:
+    """Decode an audio file to mono float32 at ``sr`` Hz.
+
+    Parameters
+    ----------
+    path : path-like
+        Any format libsndfile reads (WAV, FLAC, OGG, MP3) or, failing that, ffmpeg.
+    sr : int, default 44100
+        Target sampling rate in Hz; the file is resampled (soxr high quality) if needed.
+    min_seconds : float, default 0.0
+        Reject files shorter than this many seconds.
+    max_seconds : float or None, default None
+        Reject files longer than this many seconds (None: no limit).
+    allow_silence : bool, default False
+        If False, a file whose peak is below :data:`SILENCE_PEAK` is rejected.
+
+    Returns
+    -------
+    np.ndarray, shape (n_samples,), float32
+
+    Raises
+    ------
+    AudioError
+        Naming the file and the reason, for every unusable input.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise AudioError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise AudioError(f"{path}: empty file")
+    try:
+        data, native_sr = sf.read(str(path), dtype="float32", always_2d=True)
+        audio = data.mean(axis=1)
+    except (sf.LibsndfileError, RuntimeError, ValueError):
+        audio, native_sr = _decode_ffmpeg(path, sr), sr
+    if audio.size == 0:
+        raise AudioError(f"{path}: contains no samples")
+    if not np.all(np.isfinite(audio)):
+        raise AudioError(f"{path}: contains NaN or infinite samples")
+    if native_sr != sr:
+        import librosa
+
+        audio = librosa.resample(audio, orig_sr=native_sr, target_sr=sr, res_type="soxr_hq").astype(np.float32)
+    seconds = audio.size / sr
+    if seconds < min_seconds:
+        raise AudioError(f"{path}: {seconds:.2f} s long, shorter than the {min_seconds:.2f} s required")
+    if max_seconds is not None and seconds > max_seconds:
+        raise AudioError(f"{path}: {seconds:.1f} s long, longer than the {max_seconds:.1f} s allowed")
+    if not allow_silence and float(np.max(np.abs(audio))) < SILENCE_PEAK:
+        raise AudioError(f"{path}: silent (peak below {SILENCE_PEAK:g} of full scale)")
+    return np.ascontiguousarray(audio, dtype=np.float32)
+
+
+def write_wav(path: str | os.PathLike[str], audio: np.ndarray, *, sr: int = SAMPLE_RATE, subtype: str = "PCM_16") -> Path:
+    """Write mono or (samples, channels) audio as WAV, atomically (temp file + rename).
+
+    ``subtype`` is a libsndfile subtype; the default 16-bit PCM is lossless for what it
+    stores, so every decoder returns the same samples. Values are clipped to [-1, 1].
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".wav", dir=path.parent)
+    os.close(fd)
+    try:
+        sf.write(tmp, np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0), sr, subtype=subtype, format="WAV")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,32 @@
+"""One exception hierarchy for the whole toolkit.
+
+Every error a user can cause (bad audio, a malformed CSV, a broken submission) is an
+:class:`NLCError`. The CLI prints such errors as one line naming the culprit and exits
+with status 2; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class NLCError(Exception):
+    """Base class of every user-facing error raised by nlc-bench."""
+
+
+class AudioError(NLCError):
+    """Audio that cannot be used: unreadable, empty, silent, too short or too long."""
+
+
+class InputError(NLCError):
+    """A malformed input file or argument (CSV, JSON, folder layout)."""
+
+
+class ExtractionError(NLCError):
+    """A song from which no loops can be extracted (no stable beat, too few bars...)."""
+
+
+class SubmissionError(NLCError):
+    """A submitted model that breaks the protocol (missing function, bad shape, NaN...)."""
+
+
+class IntegrityError(NLCError):
+    """Data whose recorded hash or fingerprint does not match its content."""

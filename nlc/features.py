@@ -1,0 +1,91 @@
+"""The one feature spec of nlc-bench (paper section 4.2.1).
+
+Every loop is 2.0 s of 44,100 Hz mono audio (88,200 samples). Its model input is a
+128-bin log-mel spectrogram from a 2,048-point Hamming-window STFT with hop 512, giving
+173 frames x 128 bins. Every subsystem takes these constants from here so that the dataset,
+the baselines and the benchmark can never disagree about what a loop is.
+
+The STFT runs in torch so that thousands of loops can be featurised in large batches; a
+test pins the values against ``librosa.feature.melspectrogram`` with the same parameters.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import torch
+
+SAMPLE_RATE: int = 44_100
+"""Sampling rate of every loop, in Hz."""
+LOOP_SECONDS: float = 2.0
+"""Duration of every loop, in seconds."""
+LOOP_SAMPLES: int = 88_200
+"""Samples per loop: ``SAMPLE_RATE * LOOP_SECONDS``."""
+BEATS_PER_LOOP: int = 4
+"""A loop is one 4/4 bar, so it holds four beats."""
+BEAT_SAMPLES: int = LOOP_SAMPLES // BEATS_PER_LOOP
+"""Samples per beat of a loop (22,050)."""
+N_FFT: int = 2048
+"""STFT window length in samples (Hamming window)."""
+HOP_LENGTH: int = 512
+"""STFT hop in samples."""
+N_MELS: int = 128
+"""Mel bands (librosa's Slaney-normalised filter bank, 0 Hz to Nyquist)."""
+N_FRAMES: int = 1 + LOOP_SAMPLES // HOP_LENGTH
+"""Frames per loop with a centred STFT: 173."""
+AMIN: float = 1e-10
+"""Floor applied to mel power before the log, so silence maps to -100 dB, not -inf."""
+
+FEATURE_SHAPE: tuple[int, int] = (N_FRAMES, N_MELS)
+
+
+@lru_cache(maxsize=1)
+def _mel_basis() -> torch.Tensor:
+    import librosa
+
+    basis = librosa.filters.mel(sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=N_MELS)
+    return torch.from_numpy(basis.astype(np.float32))
+
+
+@lru_cache(maxsize=1)
+def _window() -> torch.Tensor:
+    # librosa's 'hamming' is scipy's periodic (fftbins=True) Hamming window.
+    return torch.hamming_window(N_FFT, periodic=True, dtype=torch.float32)
+
+
+def log_mel_batch(audio: np.ndarray | torch.Tensor) -> np.ndarray:
+    """Log-mel spectrograms of a batch of 2-s loops.
+
+    Parameters
+    ----------
+    audio : array of shape (batch, 88200)
+        Mono loops at 44,100 Hz, float values in [-1, 1].
+
+    Returns
+    -------
+    np.ndarray of shape (batch, 173, 128), float32
+        Mel power in dB (``10 * log10(max(power, 1e-10))``), time along axis 1.
+    """
+    x = torch.as_tensor(audio, dtype=torch.float32)
+    if x.ndim != 2 or x.shape[1] != LOOP_SAMPLES:
+        raise ValueError(f"expected audio of shape (batch, {LOOP_SAMPLES}), got {tuple(x.shape)}")
+    with torch.no_grad():
+        # Centred frames with zero padding, as librosa >= 0.10 does by default.
+        padded = torch.nn.functional.pad(x, (N_FFT // 2, N_FFT // 2))
+        spec = torch.stft(
+            padded, n_fft=N_FFT, hop_length=HOP_LENGTH, window=_window(),
+            center=False, return_complex=True,
+        )
+        power = spec.real.square() + spec.imag.square()  # (batch, freq, frames)
+        mel = torch.matmul(_mel_basis(), power)  # (batch, n_mels, frames)
+        db = 10.0 * torch.log10(torch.clamp(mel, min=AMIN))
+    return db.transpose(1, 2).contiguous().numpy()
+
+
+def log_mel(audio: np.ndarray) -> np.ndarray:
+    """Log-mel spectrogram of one 2-s loop: shape (173, 128), see :func:`log_mel_batch`."""
+    audio = np.asarray(audio, dtype=np.float32)
+    if audio.shape != (LOOP_SAMPLES,):
+        raise ValueError(f"expected a loop of shape ({LOOP_SAMPLES},), got {audio.shape}")
+    return log_mel_batch(audio[None, :])[0]
