@@ -1,0 +1,109 @@
+"""Scoring with trained CNN / SNN checkpoints: what the submission files call.
+
+Both scorers take raw 2-s loops (batch, 88200), compute features exactly as training did,
+and run the network in eval mode without gradients, in chunks of ``batch_size`` pairs so
+memory stays bounded whatever batch the harness sends.
+
+* :class:`CNNScorer` mixes each pair in the STFT domain with a per-loop STFT cache
+  (:mod:`nlc.baselines.stft_mix`); its score is the sigmoid probability of compatibility.
+* :class:`SNNScorer` embeds each distinct loop once per call (duplicates are found by
+  hashing the samples) and scores a pair by the *negative* Euclidean distance of its
+  embeddings, so higher still means more compatible and ranking by ``embed`` agrees.
+
+The device comes from ``NLC_DEVICE`` (``cpu`` by default, ``cuda`` when asked for).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from nlc.features import log_mel_batch
+
+from .checkpoint import load_checkpoint
+from .stft_mix import StftCache, loop_key, mixed_log_mel
+
+DEFAULT_BATCH: int = 128
+"""Pairs (CNN) or loops (SNN) per forward pass at inference."""
+
+
+def default_device() -> torch.device:
+    """``$NLC_DEVICE`` or ``cpu``; ``cuda`` falls back to an error if no GPU is visible."""
+    name = os.environ.get("NLC_DEVICE", "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError(f"NLC_DEVICE={name} but torch sees no CUDA device")
+    return torch.device(name)
+
+
+def _as_batch(audio: np.ndarray, what: str) -> np.ndarray:
+    x = np.asarray(audio, dtype=np.float32)
+    if x.ndim != 2:
+        raise ValueError(f"{what}: expected a 2-D batch of loops, got shape {x.shape}")
+    return x
+
+
+class CNNScorer:
+    """Probability of compatibility from a trained :class:`~nlc.baselines.models.PairCNN`."""
+
+    def __init__(self, checkpoint: str | os.PathLike[str], *, device: torch.device | None = None,
+                 batch_size: int = DEFAULT_BATCH, cache: StftCache | None = None) -> None:
+        self.device = device or default_device()
+        self.model, self.meta = load_checkpoint(Path(checkpoint), device=self.device)
+        if self.model.kind != "cnn":
+            raise ValueError(f"{checkpoint}: holds a {self.model.kind!r} model, not a CNN")
+        self.batch_size = int(batch_size)
+        self.cache = cache if cache is not None else StftCache()
+
+    def score(self, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """P(compatible) of each pair, shape (batch,), float64 in [0, 1]."""
+        sources, targets = _as_batch(sources, "sources"), _as_batch(targets, "targets")
+        out = np.empty(len(sources), dtype=np.float64)
+        with torch.no_grad():
+            for lo in range(0, len(sources), self.batch_size):
+                hi = lo + self.batch_size
+                feats = torch.from_numpy(mixed_log_mel(sources[lo:hi], targets[lo:hi], cache=self.cache))
+                out[lo:hi] = torch.sigmoid(self.model(feats.to(self.device))).cpu().numpy()
+        return out
+
+
+class SNNScorer:
+    """Embeddings and negative embedding distances from a trained :class:`~nlc.baselines.models.SiameseNet`."""
+
+    def __init__(self, checkpoint: str | os.PathLike[str], *, device: torch.device | None = None,
+                 batch_size: int = DEFAULT_BATCH) -> None:
+        self.device = device or default_device()
+        self.model, self.meta = load_checkpoint(Path(checkpoint), device=self.device)
+        if self.model.kind != "snn":
+            raise ValueError(f"{checkpoint}: holds a {self.model.kind!r} model, not an SNN")
+        self.batch_size = int(batch_size)
+
+    @property
+    def margin(self) -> float:
+        return self.model.margin
+
+    def embed(self, loops: np.ndarray) -> np.ndarray:
+        """Embeddings (batch, 16), float32; each distinct loop is embedded once."""
+        loops = _as_batch(loops, "loops")
+        keys = [loop_key(row) for row in loops]
+        first: dict[bytes, int] = {}
+        for i, key in enumerate(keys):
+            first.setdefault(key, i)
+        unique = list(first.values())
+        emb = np.empty((len(unique), self.model.config.embedding_dim), dtype=np.float32)
+        with torch.no_grad():
+            for lo in range(0, len(unique), self.batch_size):
+                chunk = loops[unique[lo:lo + self.batch_size]]
+                feats = torch.from_numpy(log_mel_batch(chunk)).to(self.device)
+                emb[lo:lo + len(chunk)] = self.model.embed(feats).cpu().numpy()
+        row = {key: k for k, key in enumerate(first)}
+        return emb[[row[key] for key in keys]]
+
+    def score(self, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """Minus the Euclidean distance between the pair's embeddings, shape (batch,), float64."""
+        sources, targets = _as_batch(sources, "sources"), _as_batch(targets, "targets")
+        emb = self.embed(np.concatenate([sources, targets]))
+        a, b = emb[: len(sources)].astype(np.float64), emb[len(sources):].astype(np.float64)
+        return -np.sqrt(np.square(a - b).sum(axis=1))

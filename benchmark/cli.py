@@ -1,0 +1,120 @@
+"""Commands of the benchmark: ``validate``, ``run``, ``compare`` and ``reproduce``.
+
+Heavy imports (torch, pandas, the dataset reader) happen inside the handlers so that
+``nlc-bench --help`` stays fast. Reports go to stdout (markdown), progress and stage
+lines to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+_FMT = argparse.ArgumentDefaultsHelpFormatter
+
+
+def _log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from nlc.benchmark.validate import validate_submission
+
+    print(validate_submission(args.submission, seed=args.seed).summary())
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from nlc.benchmark.report import run_report
+    from nlc.benchmark.results import save_results
+    from nlc.benchmark.run import open_protocol, run_benchmark
+
+    data = open_protocol(args.data)
+    results = run_benchmark(
+        args.submission, data, seed=args.seed, device=args.device, batch_size=args.batch_size,
+        n_resamples=args.n_resamples, progress=not args.no_progress, log=_log,
+    )
+    save_results(results, args.out)
+    print(run_report(results))
+    _log(f"results written to {args.out}")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from nlc.benchmark.compare import compare_results, comparison_report
+    from nlc.benchmark.results import load_results
+
+    comparison = compare_results(
+        load_results(args.a), load_results(args.b), n_resamples=args.n_resamples, seed=args.seed,
+    )
+    print(comparison.model_dump_json(indent=1) if args.json else comparison_report(comparison))
+    return 0
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from nlc.benchmark.reproduce import reproduce_table2
+
+    table = reproduce_table2(
+        data=args.data, out=args.out, epochs=args.epochs, seed=args.seed, device=args.device,
+        batch_size=args.batch_size, n_resamples=args.n_resamples, log=_log, progress=not args.no_progress,
+    )
+    print(table)
+    return 0
+
+
+def _common_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=int, default=0, help="seed of the global generators before load_model() and of the bootstrap")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                   help="device exported to the submission as NLC_DEVICE and recorded in the results")
+    p.add_argument("--batch-size", type=int, default=256, help="pairs (or loops, for embed) per call to the submission")
+    p.add_argument("--n-resamples", type=int, default=1000, help="bootstrap resamples per 95%% confidence interval")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "validate", formatter_class=_FMT, help="check a submission file on generated audio in seconds",
+        description="Load a submission and check the protocol on generated audio: functions, output shapes, "
+        "finite scores, batch independence, determinism, embed/score agreement. Writes nothing.",
+    )
+    p.add_argument("submission", type=Path, help="the submission's .py file (see docs/benchmark.md)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the generated noise")
+    p.set_defaults(handler=_validate)
+
+    p = subparsers.add_parser(
+        "run", formatter_class=_FMT, help="score a submission on the frozen protocol; write results JSON",
+        description="Validate a submission, score the frozen classification and ranking protocol of an "
+        "nlc-loops folder, print the metrics as a markdown table and write the full results (every per-item "
+        "score, bootstrap intervals, provenance) as JSON. Nothing is written if the submission fails.",
+    )
+    p.add_argument("submission", type=Path, help="the submission's .py file")
+    p.add_argument("--data", type=Path, required=True, help="the nlc-loops/ dataset folder")
+    p.add_argument("--out", type=Path, required=True, help="results JSON file to write")
+    _common_run_options(p)
+    p.set_defaults(handler=_run)
+
+    p = subparsers.add_parser(
+        "compare", formatter_class=_FMT, help="paired significance tests between two result files",
+        description="Compare two results files of the same protocol item by item: Wilcoxon signed-rank on "
+        "target ranks, McNemar on classification correctness, paired bootstrap of every figure's difference.",
+    )
+    p.add_argument("a", type=Path, help="results JSON of model A")
+    p.add_argument("b", type=Path, help="results JSON of model B (differences are B - A)")
+    p.add_argument("--json", action="store_true", help="print the comparison as JSON instead of markdown")
+    p.add_argument("--n-resamples", type=int, default=1000, help="paired bootstrap resamples")
+    p.add_argument("--seed", type=int, default=0, help="seed of the paired bootstrap")
+    p.set_defaults(handler=_compare)
+
+    p = subparsers.add_parser(
+        "reproduce", formatter_class=_FMT, help="reproduce the paper's Table 2 (train, score, render)",
+        description="Train the CNN and Siamese baselines with each of the five negative sampling methods, "
+        "score them and AutoMashUpper and random on the frozen protocol, and render Table 2 as markdown and "
+        "PNG. Finished runs are kept and skipped when re-run (resume).",
+    )
+    p.add_argument("table", choices=("table2",), help="which table of the paper")
+    p.add_argument("--data", type=Path, required=True, help="the nlc-loops/ dataset folder")
+    p.add_argument("--out", type=Path, default=Path("table2"), help="folder for trained runs, results and the table")
+    p.add_argument("--epochs", type=int, default=5, help="training epochs per baseline")
+    _common_run_options(p)
+    p.set_defaults(handler=_reproduce)

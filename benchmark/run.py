@@ -1,0 +1,175 @@
+"""``nlc-bench run``: one model file in, one validated result file out.
+
+The run validates the submission first (:mod:`nlc.benchmark.validate`), scores the frozen
+classification and ranking tables (:mod:`nlc.benchmark.scoring`), computes every figure
+and its bootstrap interval (:mod:`nlc.benchmark.figures`) and returns a
+:class:`~nlc.benchmark.results.BenchmarkResults`. Nothing is written unless everything
+succeeded. Before ``load_model()`` is called the run seeds Python's, numpy's and torch's
+global generators with ``seed`` and sets the environment variable ``NLC_DEVICE`` to the
+requested device, which a submission may read to place its model.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nlc.benchmark import results as R
+from nlc.benchmark.bootstrap import CONFIDENCE, N_RESAMPLES
+from nlc.benchmark.metrics import target_rank
+from nlc.benchmark.scoring import DEFAULT_BATCH_SIZE, AudioFn, check_nonempty, rank_queries, score_pairs
+from nlc.benchmark.validate import validate_loaded
+from nlc.provenance import file_sha256, package_versions
+from nlc.protocol import load_submission
+
+DEVICE_ENV: str = "NLC_DEVICE"
+"""Environment variable telling a submission which device to use (``cpu`` or ``cuda``)."""
+
+
+@dataclass(frozen=True)
+class ProtocolData:
+    """What a run needs from a dataset: its identity, both protocol tables, loop audio."""
+
+    protocol_version: str
+    content_hash: str
+    dataset_fingerprint: str
+    classification: pd.DataFrame
+    ranking: pd.DataFrame
+    audio_fn: AudioFn
+
+
+def open_protocol(path: str | os.PathLike[str]) -> ProtocolData:
+    """Open an ``nlc-loops/`` folder (shards and protocol hash checked)."""
+    from nlc.dataset_builder.reader import open_dataset
+
+    ds = open_dataset(path)
+    return ProtocolData(
+        protocol_version=str(ds.info.protocol_version), content_hash=ds.info.content_hash,
+        dataset_fingerprint=ds.info.dataset_fingerprint, classification=ds.classification(),
+        ranking=ds.ranking(), audio_fn=ds.loop_audio,
+    )
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's, numpy's legacy and torch's global generators (for submissions that use them)."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return
+    torch.manual_seed(seed)
+
+
+def run_benchmark(
+    submission: str | os.PathLike[str],
+    data: ProtocolData,
+    *,
+    seed: int = 0,
+    device: str = "cpu",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    n_resamples: int = N_RESAMPLES,
+    confidence: float = CONFIDENCE,
+    progress: bool = False,
+    log: Callable[[str], None] = lambda _: None,
+) -> R.BenchmarkResults:
+    """Validate, score and evaluate one submission on the frozen protocol.
+
+    Parameters
+    ----------
+    submission : path-like
+        The model's ``.py`` file (see :mod:`nlc.protocol`).
+    data : ProtocolData
+        From :func:`open_protocol` (or built in memory, as ``bench/`` does).
+    seed : int, default 0
+        Seeds the global generators before ``load_model()`` and the bootstrap.
+    device : str, default "cpu"
+        Exported as ``NLC_DEVICE`` for the submission; recorded in the results.
+    batch_size : int, default 256
+        Pairs (or loops, for ``embed``) per call to the submission.
+    n_resamples : int, default 1000
+        Bootstrap resamples per interval.
+    confidence : float, default 0.95
+        Level of the bootstrap intervals.
+    progress : bool, default False
+        Show tqdm progress bars on stderr.
+    log : callable, default no-op
+        Receives one line per stage (the CLI prints them on stderr).
+
+    Raises
+    ------
+    SubmissionError
+        The submission breaks the protocol (on generated audio or on real data).
+    InputError
+        Empty or malformed protocol tables.
+    """
+    start = time.perf_counter()
+    stages: dict[str, float] = {}
+    check_nonempty(data.classification, data.ranking, "dataset")
+    os.environ[DEVICE_ENV] = device
+    seed_everything(seed)
+    path = Path(submission).resolve()
+    sub = load_submission(path)
+    report = validate_loaded(sub, seed=seed)
+    log(report.summary())
+    stages["load_and_validate"] = time.perf_counter() - start
+
+    tick = time.perf_counter()
+    cls = data.classification
+    scores = score_pairs(sub, cls, data.audio_fn, batch_size=batch_size, progress=progress, desc="classification")
+    stages["classification"] = time.perf_counter() - tick
+    log(f"classification: {len(cls)} pairs scored in {stages['classification']:.1f} s")
+
+    tick = time.perf_counter()
+    ranked = rank_queries(sub, data.ranking, data.audio_fn, batch_size=batch_size, progress=progress)
+    stages["ranking"] = time.perf_counter() - tick
+    log(f"ranking: {len(ranked)} queries x {max(len(q.candidate_ids) for q in ranked)} candidates "
+        f"ranked in {stages['ranking']:.1f} s")
+
+    tick = time.perf_counter()
+    cls_items = [
+        R.ClassificationItem(item_id=str(i), query_id=str(q), candidate_id=str(c), method=str(m), label=int(lab), score=float(s))
+        for i, q, c, m, lab, s in zip(cls["item_id"], cls["query_id"], cls["candidate_id"], cls["method"], cls["label"], scores)
+    ]
+    rank_items = [
+        R.RankingQuery(
+            query_id=q.query_id, target_id=q.target_id, candidate_ids=q.candidate_ids,
+            scores=[float(v) for v in q.scores],
+            target_rank=target_rank(q.scores, q.candidate_ids.index(q.target_id)),
+        )
+        for q in ranked
+    ]
+    labels = cls["label"].to_numpy(dtype=np.int64)
+    methods = [str(m) for m in cls["method"]]
+    ranks = np.array([q.target_rank for q in rank_items], dtype=np.int64)
+    metrics = R.compute_metrics(labels, scores, methods, ranks, threshold=sub.threshold)
+    intervals = R.compute_intervals(
+        labels, scores, methods, ranks, threshold=sub.threshold,
+        n_resamples=n_resamples, confidence=confidence, seed=seed,
+    )
+    stages["metrics"] = time.perf_counter() - tick
+    return R.BenchmarkResults(
+        model=R.ModelInfo(
+            name=sub.name, file=path.name, sha256=file_sha256(path), threshold=sub.threshold,
+            ranking_by="embed" if sub.has_embed else "score",
+        ),
+        dataset=R.DatasetInfo(
+            protocol_version=data.protocol_version, content_hash=data.content_hash,
+            dataset_fingerprint=data.dataset_fingerprint, n_classification=len(cls_items),
+            n_queries=len(rank_items), n_candidates=max(len(q.candidate_ids) for q in rank_items),
+        ),
+        run=R.RunInfo(seed=seed, device=device, batch_size=batch_size, package_versions=package_versions()),
+        metrics=metrics, intervals=intervals, classification=cls_items, ranking=rank_items,
+        timing=R.Timing(
+            created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            wall_time_s=time.perf_counter() - start, stages_s=stages,
+        ),
+    )

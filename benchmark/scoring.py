@@ -1,0 +1,158 @@
+"""Score a submission on the frozen protocol tables: the benchmark's inner loop.
+
+* **Classification**: every row's pair ``(audio[query], transform(audio[candidate]))`` is
+  materialised by :func:`nlc.dataset_builder.frozen_protocol.materialise` in batches of
+  ``batch_size`` rows and scored with the submission's ``score``.
+* **Ranking**: an embedding model (one defining ``embed``) embeds each *distinct* loop
+  once, in batches, and a candidate's ranking score is minus its Euclidean distance to the
+  query; a pair model scores all ``query x candidate`` rows with ``score``.
+
+Audio comes from ``audio_fn(ids) -> (n, 88200)``, in practice
+:meth:`LoopsDataset.loop_audio`, whose LRU cache decodes each loop once per run. Every
+batch's output goes through :mod:`nlc.benchmark.outputs`, so a NaN on real data stops the
+run with a one-line :class:`~nlc.errors.SubmissionError` naming the items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from nlc.benchmark.outputs import call, check_embeddings, check_scores
+from nlc.errors import InputError
+from nlc.protocol import Submission
+
+AudioFn = Callable[[list[str]], np.ndarray]
+DEFAULT_BATCH_SIZE: int = 256
+"""Pairs (or loops, for ``embed``) per call to the submission."""
+_IDENTITY = frozenset({"positive", "candidate", "random", "selected"})
+
+
+@dataclass(frozen=True)
+class RankedQuery:
+    """One ranking query's candidates in protocol order and their ranking scores."""
+
+    query_id: str
+    target_id: str
+    candidate_ids: list[str]
+    scores: np.ndarray
+
+
+def _progress(total: int, desc: str, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="pair", disable=not enabled, leave=False, dynamic_ncols=True)
+
+
+def _materialise(rows: pd.DataFrame, audio_fn: AudioFn) -> tuple[np.ndarray, np.ndarray]:
+    from nlc.dataset_builder.frozen_protocol import materialise
+
+    ids = sorted(set(rows["query_id"]) | set(rows["candidate_id"]))
+    audio = audio_fn(ids)
+    return materialise(rows, dict(zip(ids, audio)))
+
+
+def score_pairs(
+    sub: Submission, table: pd.DataFrame, audio_fn: AudioFn, *,
+    batch_size: int = DEFAULT_BATCH_SIZE, progress: bool = False, desc: str = "scoring",
+) -> np.ndarray:
+    """``score`` of every row's evaluated pair, shape (len(table),) float64, in table order."""
+    if batch_size < 1:
+        raise InputError(f"batch size must be >= 1, got {batch_size}")
+    out = np.empty(len(table), dtype=np.float64)
+    with _progress(len(table), desc, progress) as bar:
+        for lo in range(0, len(table), batch_size):
+            rows = table.iloc[lo:lo + batch_size]
+            sources, candidates = _materialise(rows, audio_fn)
+            where = f"items {rows['item_id'].iloc[0]}..{rows['item_id'].iloc[-1]}"
+            raw = call(sub.score, sources, candidates, what=f"score() on {where}")
+            out[lo:lo + len(rows)] = check_scores(raw, len(rows), what=f"score() on {where}")
+            bar.update(len(rows))
+    return out
+
+
+def _transform_key(row) -> tuple:
+    """What makes a materialised candidate distinct: its loop and its transform."""
+    if row.method in _IDENTITY:
+        return (row.candidate_id, "identity", None, ())
+    shift = None if pd.isna(row.shift_beats) else int(row.shift_beats)
+    perm = () if row.permutation is None or len(row.permutation) == 0 else tuple(int(i) for i in row.permutation)
+    return (row.candidate_id, row.method, shift, perm)
+
+
+def _key_audio(keys: list[tuple], audio_fn: AudioFn) -> np.ndarray:
+    """Audio of materialised candidates given by :func:`_transform_key` keys."""
+    from nlc.dataset_builder.negatives import NegativeRecipe, apply_recipe
+
+    ids = sorted({k[0] for k in keys})
+    audio = dict(zip(ids, audio_fn(ids)))
+    out = []
+    for loop_id, method, shift, perm in keys:
+        if method == "identity":
+            out.append(audio[loop_id])
+        else:
+            out.append(apply_recipe(NegativeRecipe(method, None, shift, perm or None), audio[loop_id]))
+    return np.stack(out).astype(np.float32, copy=False)
+
+
+def _embed_all(
+    sub: Submission, table: pd.DataFrame, audio_fn: AudioFn, *, batch_size: int, progress: bool,
+) -> dict[tuple, np.ndarray]:
+    """Embeddings of every distinct query loop and every distinct materialised candidate.
+
+    A loop that is both a query and an untransformed candidate is embedded once.
+    """
+    queries = [(q, "identity", None, ()) for q in dict.fromkeys(table["query_id"])]
+    keys = list(dict.fromkeys(queries + [_transform_key(r) for r in table.itertuples(index=False)]))
+    embeddings: dict[tuple, np.ndarray] = {}
+    dim = None
+    with _progress(len(keys), "embedding", progress) as bar:
+        for lo in range(0, len(keys), batch_size):
+            chunk = keys[lo:lo + batch_size]
+            what = f"embed() on loops {chunk[0][0]}..{chunk[-1][0]}"
+            vectors = check_embeddings(call(sub.embed, _key_audio(chunk, audio_fn), what=what), len(chunk), dim=dim, what=what)
+            dim = vectors.shape[1]
+            embeddings.update(zip(chunk, vectors))
+            bar.update(len(chunk))
+    return embeddings
+
+
+def rank_queries(
+    sub: Submission, table: pd.DataFrame, audio_fn: AudioFn, *,
+    batch_size: int = DEFAULT_BATCH_SIZE, progress: bool = False,
+) -> list[RankedQuery]:
+    """Ranking scores of every query's candidates (``embed`` distance if defined, else ``score``).
+
+    Queries come in order of first appearance in ``table``; candidates in table order.
+    """
+    if sub.has_embed:
+        vec = _embed_all(sub, table, audio_fn, batch_size=batch_size, progress=progress)
+        queries = np.stack([vec[(q, "identity", None, ())] for q in table["query_id"]])
+        candidates = np.stack([vec[_transform_key(r)] for r in table.itertuples(index=False)])
+        flat = -np.linalg.norm(queries - candidates, axis=1)
+    else:
+        flat = score_pairs(sub, table, audio_fn, batch_size=batch_size, progress=progress, desc="ranking")
+    out = []
+    for query_id, idx in table.groupby("query_id", sort=False).indices.items():
+        rows = table.iloc[idx]
+        targets = rows["candidate_id"][rows["label"] == 1].tolist()
+        if len(targets) != 1:
+            raise InputError(f"ranking query {query_id!r} has {len(targets)} true targets, expected 1")
+        out.append(RankedQuery(str(query_id), str(targets[0]), [str(c) for c in rows["candidate_id"]], flat[idx]))
+    return out
+
+
+def check_nonempty(classification: pd.DataFrame, ranking: pd.DataFrame, where: str) -> None:
+    """Refuse protocol tables the metrics cannot be computed on (one line naming ``where``)."""
+    if classification.empty:
+        raise InputError(f"{where}: the classification protocol table is empty")
+    if ranking.empty:
+        raise InputError(f"{where}: the ranking protocol table is empty (corpus too small for a test split?)")
+    if classification["label"].nunique() < 2:
+        raise InputError(f"{where}: the classification table holds only one class")
+
+
+__all__ = ["AudioFn", "RankedQuery", "check_nonempty", "rank_queries", "score_pairs"]

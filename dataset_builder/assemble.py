@@ -1,0 +1,151 @@
+"""From finished songs to the released dataset: pairs table, splits, frozen protocol, release.
+
+This is the deterministic half of a build. It reads only the work folder's song records
+and the ingest metadata, sorts everything by id, and draws every random choice from the
+build seed, so the same records always give the same bytes, whether the songs were
+processed in one run or in several interrupted ones, by one worker or by a cluster.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from nlc.errors import InputError
+
+from .release import PAIR_COLUMNS, AUDIO_COLUMNS, normalise_wav, write_release
+from .workdir import ROLES_FILE, WorkDir
+
+SUMMARY_TEMPO_KEYS: tuple[str, ...] = ("tempo", "bpm")
+SUMMARY_BARS_KEYS: tuple[str, ...] = ("n_bars", "bars")
+
+
+def summary_value(summary: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
+    """First of ``keys`` present in an extraction summary (NaN when none is)."""
+    for key in keys:
+        if key in summary and summary[key] is not None:
+            return summary[key]
+    return float("nan")
+
+
+def song_pairs(work: WorkDir, song: Mapping[str, Any]) -> pd.DataFrame:
+    """The positive pairs of one finished song, with roles and metadata (no split yet)."""
+    folder = work.song_dir(song["song_id"])
+    pairs_csv = folder / "pairs.csv"
+    try:
+        pairs = pd.read_csv(pairs_csv, dtype=str)
+        summary = json.loads((folder / "summary.json").read_text())
+        roles = json.loads((folder / ROLES_FILE).read_text())
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{folder}: unreadable song record ({exc})") from exc
+    if not {"loop_a", "loop_b"} <= set(pairs.columns):
+        raise InputError(f"{pairs_csv}: expected columns loop_a, loop_b")
+    sid = song["song_id"]
+    rows = []
+    for a, b in zip(pairs["loop_a"], pairs["loop_b"]):
+        for local in (a, b):
+            if local not in roles:
+                raise InputError(f"{folder}: pair loop {local!r} has no role (missing loops/{local}.wav?)")
+        rows.append({
+            "pair_id": f"{sid}/{a}-{b}", "song_id": sid, "source_id": f"{sid}/{a}", "target_id": f"{sid}/{b}",
+            "source_role": roles[a], "target_role": roles[b],
+            "tempo": float(summary_value(summary, SUMMARY_TEMPO_KEYS)),
+            "license": song["license"], "license_raw": song["license_raw"],
+            "artist": song["artist"], "title": song["title"],
+        })
+    return pd.DataFrame(rows, columns=[c for c in PAIR_COLUMNS if c not in AUDIO_COLUMNS])
+
+
+def pairs_table(work: WorkDir, songs: pd.DataFrame) -> pd.DataFrame:
+    """All positive pairs of the finished songs among ``songs``, sorted by ``pair_id``."""
+    finished = set(work.finished_ids())
+    frames = [song_pairs(work, row) for row in songs.to_dict("records") if row["song_id"] in finished]
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=[c for c in PAIR_COLUMNS if c not in AUDIO_COLUMNS])
+    return pd.concat(frames, ignore_index=True).sort_values("pair_id", ignore_index=True)
+
+
+def clip_report(work: WorkDir, songs: pd.DataFrame, pairs: pd.DataFrame) -> dict[str, Any]:
+    """How much the 30-s clips of ``fma_large`` yielded: bars, loops and pairs per clip."""
+    clips = songs[songs["subset"] == "large"]["song_id"].tolist()
+    finished = set(work.finished_ids())
+    bars = []
+    for sid in clips:
+        if sid in finished:
+            summary = json.loads((work.song_dir(sid) / "summary.json").read_text())
+            bars.append(float(summary_value(summary, SUMMARY_BARS_KEYS)))
+    done = [s for s in clips if s in finished]
+    return {
+        "clips": len(clips), "clips_extracted": len(done),
+        "bars_per_clip_mean": round(float(np.nanmean(bars)), 2) if bars and not np.all(np.isnan(bars)) else None,
+        "clips_with_pairs": int(pairs["song_id"].isin(done).groupby(pairs["song_id"]).any().sum()) if len(pairs) else 0,
+    }
+
+
+def make_loop_reader(work: WorkDir):
+    """``loop_wav(loop_id) -> bytes`` reading a finished song's loop, canonicalised to 16-bit PCM."""
+    @lru_cache(maxsize=4096)
+    def loop_wav(loop_id: str) -> bytes:
+        song_id, local = loop_id.split("/", 1)
+        path = work.song_dir(song_id) / "loops" / f"{local}.wav"
+        if not path.is_file():
+            raise InputError(f"{path}: loop audio missing from the song record")
+        return normalise_wav(path.read_bytes(), where=str(path))
+    return loop_wav
+
+
+def assemble(work: WorkDir, songs: pd.DataFrame, out: str | Path, *, seed: int, n_test: int = 100,
+             report: Mapping[str, Any]) -> dict[str, Any]:
+    """Split the pairs, freeze the protocol and write the dataset folder; returns protocol.json.
+
+    Parameters
+    ----------
+    work : WorkDir
+        Records of the finished songs.
+    songs : DataFrame
+        Ingest metadata of the songs (:data:`~nlc.dataset_builder.ingest.SONG_COLUMNS`).
+    out : path-like
+        The dataset folder to (re)write.
+    seed : int
+        Seed of the splits and of the frozen negatives.
+    n_test : int, default 100
+        Requested test pairs (one per song); small corpora get fewer
+        (:func:`~nlc.dataset_builder.splits.effective_n_test`).
+    report : mapping
+        Build report so far; the pair and split accounting is added to it.
+    """
+    from .frozen_protocol import freeze_classification, freeze_ranking
+    from .splits import assign_splits, effective_n_test
+
+    all_pairs = pairs_table(work, songs)
+    if all_pairs.empty:
+        raise InputError(f"{work.root}: no song produced a loop pair; nothing to release "
+                         f"(see {len(work.failures())} failures in the work folder)")
+    split = assign_splits(all_pairs, n_test=n_test, seed=seed)
+    pairs = all_pairs.assign(split=split)
+    excluded = int(pairs["split"].isna().sum())
+    pairs = pairs[pairs["split"].notna()].reset_index(drop=True)
+    classification = freeze_classification(pairs, seed=seed)
+    ranking = freeze_ranking(pairs, seed=seed)
+    n_songs = int(all_pairs["song_id"].nunique())
+    full_report = dict(report)
+    full_report["pairs"] = {
+        "positive_pairs_found": int(len(all_pairs)),
+        "songs_with_pairs": n_songs,
+        "excluded_other_pairs_of_test_songs": excluded,
+    }
+    full_report["splits"] = {
+        "seed": int(seed), "n_test_requested": int(n_test),
+        "n_test": effective_n_test(n_songs, n_test=n_test),
+        "rule": "n_test = min(requested, songs_with_pairs // 5); one pair per test song",
+    }
+    full_report["clips"] = clip_report(work, songs, all_pairs)
+    return write_release(out, pairs=pairs, loop_wav=make_loop_reader(work), classification=classification,
+                         ranking=ranking, seed=seed, build_report=full_report)

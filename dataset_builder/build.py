@@ -1,0 +1,175 @@
+"""``nlc-bench dataset build``: a parallel, resumable build of ``nlc-loops/`` on Dask.
+
+Songs are independent, so the build maps :func:`~nlc.dataset_builder.song_task.process_song`
+over them with ``dask.distributed``: a :class:`~distributed.LocalCluster` of worker
+processes by default, or an existing scheduler (``tcp://HOST:PORT``) to spread a full FMA
+build over a cluster (workers must see the corpus at the same path; only the client
+writes, so the work and output folders need only be on the client's disk).
+
+Resuming: each finished or failed song is recorded atomically in the work folder
+(:mod:`~nlc.dataset_builder.workdir`) the moment its result arrives. A re-run skips
+recorded songs, so a build killed at any moment loses at most the songs in flight, and
+since the release is computed from the records alone
+(:func:`~nlc.dataset_builder.assemble.assemble`), it ends byte-identical to an
+uninterrupted build.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nlc.errors import InputError
+
+from .fma_metadata import HIPHOP_GENRE_ID
+from .ingest import IngestResult, ingest
+from .workdir import WorkDir, default_work_dir
+
+
+@dataclass
+class BuildResult:
+    """What a build run did: songs processed now, in total, failed; the release info if written."""
+
+    processed_now: int
+    done: int
+    failed: int
+    pending: int
+    seconds: float
+    info: dict[str, Any] | None
+
+    @property
+    def complete(self) -> bool:
+        return self.pending == 0 and self.info is not None
+
+
+def _client(workers: int, scheduler: str | None):
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        return Client(scheduler), None
+    if workers < 1:
+        raise InputError(f"--workers must be >= 1, got {workers}")
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs="error")
+    return Client(cluster), cluster
+
+
+def run_songs(work: WorkDir, songs: list[dict[str, Any]], *, config: Any, workers: int = 2,
+              scheduler: str | None = None, progress: bool = True, already: int = 0, total: int | None = None) -> int:
+    """Process ``songs`` on Dask and record each result as it arrives; returns how many were recorded.
+
+    Results are recorded in completion order (which varies between runs); nothing
+    downstream depends on that order. A worker that dies on a song (crash, out of
+    memory) makes Dask raise for that future; the song is then recorded as failed.
+    """
+    from dask.distributed import as_completed
+    from tqdm.auto import tqdm
+
+    from .song_task import process_song
+
+    if not songs:
+        return 0
+    client, cluster = _client(workers, scheduler)
+    failed = len(work.failures())
+    bar = tqdm(total=total or len(songs), initial=already, unit="song", disable=not progress,
+               desc="songs", dynamic_ncols=True)
+    bar.set_postfix(failed=failed)
+    recorded = 0
+    try:
+        futures = client.map(process_song, songs, config=config, key=[f"song-{s['song_id']}" for s in songs],
+                             pure=False, retries=0)
+        for future in as_completed(futures):
+            song_id = future.key.split("-", 1)[1] if isinstance(future.key, str) else str(future.key)
+            try:
+                result = future.result()
+            except Exception as exc:  # the worker died or the task could not run
+                result = {"song_id": song_id, "ok": False, "reason": f"worker failed: {type(exc).__name__}: {exc}"}
+            future.release()
+            if result["ok"]:
+                work.store_song(result["song_id"], result["files"], roles=result["roles"])
+            else:
+                work.store_failure(result["song_id"], result["reason"])
+                failed += 1
+            recorded += 1
+            bar.update(1)
+            bar.set_postfix(failed=failed)
+    finally:
+        bar.close()
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return recorded
+
+
+def build_dataset(corpus: str | os.PathLike[str], out: str | os.PathLike[str], *,
+                  work_dir: str | os.PathLike[str] | None = None, workers: int = 2, scheduler: str | None = None,
+                  seed: int = 0, n_test: int = 100, genre_id: int | None = HIPHOP_GENRE_ID, config: Any = None,
+                  max_songs: int | None = None, retry_failed: bool = False, progress: bool = True) -> BuildResult:
+    """Build (or resume building) the dataset folder ``out`` from a corpus folder.
+
+    Parameters
+    ----------
+    corpus : path-like
+        FMA-shaped corpus (``fma_metadata/tracks.csv``, ``fma_full/``, ``fma_large/``).
+    out : path-like
+        Dataset folder to write (``nlc-loops/``).
+    work_dir : path-like or None
+        Work folder of per-song records (None: ``<out>.work`` beside ``out``). Keep it to
+        resume; delete it to start afresh.
+    workers : int, default 2
+        Local worker processes (ignored with ``scheduler``).
+    scheduler : str or None
+        Address of a running ``dask.distributed`` scheduler, e.g. ``tcp://10.0.0.1:8786``.
+    seed : int, default 0
+        Seed of the splits and the frozen negatives (extraction has its own, in ``config``).
+    n_test : int, default 100
+        Requested test pairs (one per song; fewer for small corpora).
+    genre_id : int or None, default 21
+        FMA genre required in ``genres_all`` (Hip-Hop); None takes every track.
+    config : ExtractionConfig or None
+        Extraction settings (None: defaults). A work folder remembers them and refuses others.
+    max_songs : int or None
+        Process at most this many new songs in this run, then stop without releasing
+        (for time-limited jobs; re-run to continue).
+    retry_failed : bool, default False
+        Forget recorded failures and process those songs again.
+    progress : bool, default True
+        Show a tqdm bar (songs done, failed, ETA).
+    """
+    from .assemble import assemble
+    from .extraction import ExtractionConfig
+
+    started = time.perf_counter()
+    config = ExtractionConfig() if config is None else config
+    found: IngestResult = ingest(corpus, genre_id=genre_id)
+    work = WorkDir(default_work_dir(out) if work_dir is None else work_dir)
+    settings = {"extraction": dataclasses.asdict(config), "genre_id": genre_id}
+    work.prepare(settings)
+    if retry_failed:
+        work.forget_failures()
+    songs = found.songs.to_dict("records")
+    done_before = work.done_ids()
+    pending = [s for s in songs if s["song_id"] not in done_before]
+    batch = pending if max_songs is None else pending[:max_songs]
+    recorded = run_songs(work, batch, config=config, workers=workers, scheduler=scheduler, progress=progress,
+                         already=len(songs) - len(pending), total=len(songs))
+    wanted = {s["song_id"] for s in songs}
+    done = work.done_ids() & wanted
+    failures = {k: v for k, v in work.failures().items() if k in wanted}
+    left = len(wanted - done)
+    info = None
+    if left == 0:
+        report = {
+            "corpus": Path(corpus).name,
+            "ingest": found.report(),
+            "songs": {"processed": len(done), "extracted": len(done) - len(failures), "failed": len(failures)},
+            "failed": failures,
+            "extraction": settings["extraction"],
+        }
+        info = assemble(work, found.songs, out, seed=seed, n_test=n_test, report=report)
+    return BuildResult(processed_now=recorded, done=len(done), failed=len(failures), pending=left,
+                       seconds=time.perf_counter() - started, info=info)

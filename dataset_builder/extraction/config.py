@@ -1,0 +1,99 @@
+"""Settings of loop extraction, frozen so that a Dask worker gets exactly what was asked.
+
+:class:`ExtractionConfig` is a frozen, picklable dataclass; its defaults are the variant
+measured best on the synthetic corpus (see ``docs/extraction.md``), and
+:meth:`ExtractionConfig.paper` gives the variant closest to the paper (Smith & Goto's
+rank rule, plain non-negative Tucker, l2 per-bar normalisation).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Literal
+
+from nlc.features import HOP_LENGTH, LOOP_SAMPLES, N_FFT, SAMPLE_RATE
+
+
+@dataclass(frozen=True)
+class ExtractionConfig:
+    """Every knob of :func:`~nlc.dataset_builder.extraction.extract_song`.
+
+    Input guards
+        ``min_native_sr`` (Hz, 22050): files sampled below this rate have no treble to
+        separate and are rejected. ``max_seconds`` (s, 900): longer files are rejected before
+        decoding. ``min_bars`` (8): songs with fewer whole bars are rejected.
+    Beats (step 1)
+        ``min_bpm``/``max_bpm`` (60/200 BPM) bound the tempo; ``max_beat_cv`` (0.08) is the
+        largest coefficient of variation of the beat intervals of a *stable* beat;
+        ``min_pulse_clarity`` (1.3) the smallest ratio of onset strength on beats to the
+        mean onset strength (noise and drones sit near 1).
+    Tensor (step 2)
+        ``n_mels`` (64 bands) and ``frames_per_bar`` (32) fix the tensor's frequency and
+        time-in-bar sizes; ``magnitude_power`` (1.0) compresses the mel magnitudes.
+    Decomposition (step 3)
+        ``method``: ``"tucker"`` (paper: non-negative Tucker, multiplicative updates) or
+        ``"tucker_purified"`` (Tucker followed by a second factorisation of the loop
+        spectrograms that splits loops mixing several sources). ``rank_rule``: ``"smith"``
+        (``floor((dim - 1) ** 0.6)`` per mode) or ``"full"`` (full frequency/time ranks,
+        ``floor((bars - 1) ** 0.6)`` loops). ``n_iter`` (iterations), ``seed`` (random init).
+    Separation (step 4)
+        ``mask_power`` (2.0): exponent of the Wiener-like soft mask.
+    Refinement and pairs (steps 5-6)
+        ``hash_size`` (8: 64-bit average hash), ``hash_max_bits`` (5: hashes differing in
+        fewer bits are duplicates), ``bar_norm`` (``"l2"``, ``"sum"`` or ``"max"``),
+        ``pair_threshold`` (0.2 of the normalised activation).
+    Stretch (step 7)
+        ``stretcher``: ``"rubberband"`` (default) or ``"librosa"`` (phase vocoder).
+    """
+
+    sr: int = SAMPLE_RATE
+    n_fft: int = N_FFT
+    hop_length: int = HOP_LENGTH
+    loop_samples: int = LOOP_SAMPLES
+    min_native_sr: int = 22_050
+    max_seconds: float = 900.0
+    min_bars: int = 8
+    min_bpm: float = 60.0
+    max_bpm: float = 200.0
+    max_beat_cv: float = 0.08
+    min_pulse_clarity: float = 1.3
+    n_mels: int = 64
+    frames_per_bar: int = 32
+    magnitude_power: float = 1.0
+    method: Literal["tucker", "bar_nmf"] = "tucker"
+    rank_rule: Literal["smith", "full"] = "smith"
+    n_iter: int = 100
+    seed: int = 0
+    mask_power: float = 2.0
+    hash_size: int = 8
+    hash_max_bits: int = 5
+    bar_norm: Literal["l2", "sum", "max"] = "l2"
+    pair_threshold: float = 0.2
+    stretcher: Literal["rubberband", "librosa"] = "rubberband"
+
+    def __post_init__(self) -> None:
+        if self.method not in ("tucker", "bar_nmf"):
+            raise ValueError(f"ExtractionConfig.method: unknown {self.method!r}")
+        if self.rank_rule not in ("smith", "full"):
+            raise ValueError(f"ExtractionConfig.rank_rule: unknown {self.rank_rule!r}")
+        if self.bar_norm not in ("l2", "sum", "max"):
+            raise ValueError(f"ExtractionConfig.bar_norm: unknown {self.bar_norm!r}")
+        if self.stretcher not in ("rubberband", "librosa"):
+            raise ValueError(f"ExtractionConfig.stretcher: unknown {self.stretcher!r}")
+        if self.min_bars < 2 or self.frames_per_bar < 4 or self.n_mels < 8 or self.n_iter < 1:
+            raise ValueError("ExtractionConfig: min_bars >= 2, frames_per_bar >= 4, n_mels >= 8, n_iter >= 1")
+        if not 0.0 < self.pair_threshold <= 1.0:
+            raise ValueError(f"ExtractionConfig.pair_threshold must lie in (0, 1], got {self.pair_threshold}")
+
+    @classmethod
+    def paper(cls, **changes: object) -> "ExtractionConfig":
+        """The paper-comparable variant: Smith's rank rule, plain Tucker, l2 bars, > 0.2."""
+        return cls(method="tucker", rank_rule="smith", bar_norm="l2", **changes)  # type: ignore[arg-type]
+
+    def replace(self, **changes: object) -> "ExtractionConfig":
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    def as_dict(self) -> dict[str, object]:
+        return dataclasses.asdict(self)

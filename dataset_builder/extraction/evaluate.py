@@ -1,0 +1,126 @@
+"""Scoring an extraction against ground truth (mir_eval style: validate, then pure metrics).
+
+Truth comes from the stems of a song (synthetic corpus or rendered lmms projects), put
+on the *extracted* bar grid so that no alignment of bar numbers is needed: for each stem,
+its bar-synchronous mel tensor (the same representation the extractor factorises), its
+energy per bar, the bars where it plays (energy within ``active_db`` dB of its loudest
+bar) and its mean bar spectrogram over those bars.
+
+An extracted loop *matches* the true loop whose mean bar spectrogram is most similar
+(cosine) to the loop's reconstructed spectrogram, provided they also play in the same bars
+(F-measure of the two sets of active bars >= ``min_activity_f1``). Then
+
+* loop recall: share of true loops matched by at least one extracted loop;
+* pair precision: share of extracted pairs whose loops match two *different* true loops
+  that play together in some bar (a pair of two copies of one loop counts as wrong);
+* pair recall: share of true co-occurring pairs found by at least one extracted pair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+
+from nlc.dataset_builder.extraction.spectrum import mel_magnitude
+from nlc.dataset_builder.extraction.tensor import bar_tensor
+
+
+@dataclass(frozen=True)
+class StemTruth:
+    """Per stem: ``names`` (S), ``spectrograms`` (S, freq, time) mean over active bars,
+    ``energy`` (S, bars) and ``active`` (bars, S) booleans."""
+
+    names: list[str]
+    spectrograms: np.ndarray
+    energy: np.ndarray
+    active: np.ndarray
+
+
+def stem_truth(stems: dict[str, np.ndarray], downbeats: np.ndarray, *, config, active_db: float = -30.0) -> StemTruth:
+    """Ground truth of ``stems`` (name -> mono audio at ``config.sr``) on bars ``downbeats`` (s)."""
+    c = config
+    frames = np.asarray(downbeats) * c.sr / c.hop_length
+    names, specs, energy = [], [], []
+    for name, audio in sorted(stems.items()):
+        mel = mel_magnitude(np.asarray(audio, dtype=np.float32), sr=c.sr, n_fft=c.n_fft, hop_length=c.hop_length,
+                            n_mels=c.n_mels)
+        t = bar_tensor(np.power(mel, c.magnitude_power), frames, frames_per_bar=c.frames_per_bar)
+        names.append(name)
+        specs.append(t)
+        energy.append(np.sum(t.astype(np.float64) ** 2, axis=(0, 1)))
+    energy_arr = np.array(energy)
+    peak = energy_arr.max(axis=1, keepdims=True)
+    active = (energy_arr > 0) & (energy_arr >= peak * 10.0 ** (active_db / 10.0))
+    means = np.stack([t[:, :, a].mean(axis=2) if a.any() else t.mean(axis=2) for t, a in zip(specs, active)])
+    return StemTruth(names=names, spectrograms=means, energy=energy_arr, active=active.T)
+
+
+def validate(loop_spectrograms: np.ndarray, loop_active: np.ndarray, truth: StemTruth) -> None:
+    """Reject inputs of mismatched shapes or without any true loop."""
+    if loop_spectrograms.ndim != 3 or truth.spectrograms.ndim != 3:
+        raise ValueError("spectrograms must be (loops, freq, time)")
+    if loop_spectrograms.shape[1:] != truth.spectrograms.shape[1:]:
+        raise ValueError(f"loop spectrograms {loop_spectrograms.shape[1:]} vs truth {truth.spectrograms.shape[1:]}")
+    if loop_active.shape != (truth.active.shape[0], loop_spectrograms.shape[0]):
+        raise ValueError(f"loop activity {loop_active.shape} must be (bars={truth.active.shape[0]}, "
+                         f"loops={loop_spectrograms.shape[0]})")
+    if not truth.names:
+        raise ValueError("no true loops")
+
+
+def _f1(a: np.ndarray, b: np.ndarray) -> float:
+    total = int(a.sum() + b.sum())
+    return 2.0 * float(np.sum(a & b)) / total if total else 0.0
+
+
+def match_loops(loop_spectrograms: np.ndarray, loop_active: np.ndarray, truth: StemTruth, *,
+                min_activity_f1: float = 0.5) -> np.ndarray:
+    """Index of the matched true loop per extracted loop, or -1 (see the module docstring)."""
+    validate(loop_spectrograms, loop_active, truth)
+    a = loop_spectrograms.reshape(loop_spectrograms.shape[0], -1).astype(np.float64)
+    b = truth.spectrograms.reshape(truth.spectrograms.shape[0], -1).astype(np.float64)
+    a /= np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
+    b /= np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
+    best = np.argmax(a @ b.T, axis=1)
+    ok = np.array([_f1(loop_active[:, k], truth.active[:, t]) >= min_activity_f1 for k, t in enumerate(best)])
+    return np.where(ok, best, -1)
+
+
+def true_pairs(active: np.ndarray) -> set[tuple[int, int]]:
+    """Pairs ``(s, t)``, ``s < t``, of true loops active together in at least one bar."""
+    return {p for row in np.asarray(active, dtype=bool) for p in combinations(np.flatnonzero(row).tolist(), 2)}
+
+
+def loop_recall(matches: np.ndarray, n_true: int) -> float:
+    """Share of the ``n_true`` true loops matched by at least one extracted loop."""
+    return len({int(m) for m in matches if m >= 0}) / n_true
+
+
+def pair_scores(pairs: list[tuple[int, int]], matches: np.ndarray, truth_active: np.ndarray) -> tuple[float, float]:
+    """(precision, recall) of extracted loop pairs (column indices) against true co-occurrence.
+
+    Precision is NaN when nothing was paired; recall is NaN when the truth has no pair.
+    """
+    truth = true_pairs(truth_active)
+    found: set[tuple[int, int]] = set()
+    correct = 0
+    for i, j in pairs:
+        s, t = sorted((int(matches[i]), int(matches[j])))
+        if s >= 0 and s != t and (s, t) in truth:
+            correct += 1
+            found.add((s, t))
+    precision = correct / len(pairs) if pairs else float("nan")
+    recall = len(found) / len(truth) if truth else float("nan")
+    return precision, recall
+
+
+def activation_correlation(layout: np.ndarray, energy: np.ndarray) -> np.ndarray:
+    """Per extracted loop (layout column), the best Pearson r with any stem's bar energy (S, bars)."""
+    x = layout - layout.mean(axis=0, keepdims=True)
+    y = (energy - energy.mean(axis=1, keepdims=True)).T
+    nx = np.linalg.norm(x, axis=0)
+    ny = np.linalg.norm(y, axis=0)
+    r = (x.T @ y) / np.maximum(np.outer(nx, ny), 1e-12)
+    return np.max(r, axis=1)

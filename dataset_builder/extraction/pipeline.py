@@ -1,0 +1,109 @@
+"""Loop extraction of one decoded song, steps 1-7, without touching the disk.
+
+:func:`extract_loops` chains the steps (beats -> bar tensor -> Tucker -> separation ->
+refinement -> pairs -> stretch) and records how long each took; :func:`extract_song`
+(``song.py``) adds decoding and the atomic write of the song folder.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nlc.dataset_builder.extraction.beats import BeatGrid, track_beats
+from nlc.dataset_builder.extraction.config import ExtractionConfig
+from nlc.dataset_builder.extraction.decompose import Decomposition, decompose
+from nlc.dataset_builder.extraction.pairs import co_occurring_pairs
+from nlc.dataset_builder.extraction.refine import Refined, refine
+from nlc.dataset_builder.extraction.separate import best_bars, sdr, separate_bar, soft_masks
+from nlc.dataset_builder.extraction.spectrum import mel_magnitude
+from nlc.dataset_builder.extraction.stretch import stretch_to
+from nlc.dataset_builder.extraction.tensor import bar_tensor
+from nlc.errors import ExtractionError
+
+
+def loop_id(index: int) -> str:
+    """Local id of the ``index``-th loop of the decomposition (``loop00``, ``loop01``...)."""
+    return f"loop{index:02d}"
+
+
+@dataclass
+class Extraction:
+    """Everything extracted from one song; ``ids``/``audio``/``layout`` columns are the kept loops."""
+
+    grid: BeatGrid
+    decomposition: Decomposition
+    refined: Refined
+    ids: list[str]
+    audio: list[np.ndarray]
+    layout: np.ndarray
+    pairs: list[tuple[str, str]]
+    best_bar: dict[str, int]
+    sdr_db: dict[str, float]
+    spectrograms: np.ndarray
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class _Clock:
+    def __init__(self, timings: dict[str, float]) -> None:
+        self.timings, self.last = timings, time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(self.timings.get(name, 0.0) + now - self.last, 4)
+        self.last = now
+
+
+def extract_loops(audio: np.ndarray, *, config: ExtractionConfig = ExtractionConfig(),
+                  timings: dict[str, float] | None = None) -> Extraction:
+    """Run steps 1-7 on mono float32 audio at ``config.sr``; raises ExtractionError for a bad song."""
+    import librosa
+
+    c = config
+    timings = {} if timings is None else timings
+    clock = _Clock(timings)
+    mel = mel_magnitude(audio, sr=c.sr, n_fft=c.n_fft, hop_length=c.hop_length, n_mels=c.n_mels)
+    mel_db = librosa.amplitude_to_db(mel, ref=1.0, amin=1e-5, top_db=None)
+    clock.lap("spectrogram")
+    grid = track_beats(mel_db, sr=c.sr, hop_length=c.hop_length, duration=audio.size / c.sr, min_bpm=c.min_bpm, max_bpm=c.max_bpm,
+                       max_beat_cv=c.max_beat_cv, min_pulse_clarity=c.min_pulse_clarity)
+    n_bars = grid.downbeats.size - 1
+    if n_bars < c.min_bars:
+        raise ExtractionError(f"only {n_bars} whole bars found, fewer than the {c.min_bars} required")
+    clock.lap("beats")
+    tensor = bar_tensor(np.power(mel, c.magnitude_power), grid.downbeats * c.sr / c.hop_length,
+                        frames_per_bar=c.frames_per_bar)
+    clock.lap("tensor")
+    dec = decompose(tensor, config=c)
+    clock.lap("decomposition")
+
+    starts = np.round(grid.downbeats * c.sr).astype(np.int64)
+    mel_freqs = librosa.mel_frequencies(n_mels=c.n_mels + 2, fmax=c.sr / 2)[1:-1]
+    bars = best_bars(dec.layout)
+    excerpts: list[np.ndarray] = []
+    sdrs = np.zeros(dec.loops.shape[0])
+    for k, b in enumerate(bars):
+        est = dec.layout[b][:, None, None] * dec.loops
+        mask = soft_masks(est, power=c.mask_power / c.magnitude_power)[k]
+        a, z = int(starts[b]), int(starts[b + 1])
+        excerpts.append(separate_bar(audio, a, z, mask, mel_freqs=mel_freqs, sr=c.sr, n_fft=c.n_fft,
+                                     hop_length=c.hop_length))
+        sdrs[k] = sdr(audio[a:z], excerpts[-1])
+    clock.lap("separation")
+    refined = refine(dec.loops, dec.layout, sdrs, hash_size=c.hash_size, max_bits=c.hash_max_bits,
+                     norm=c.bar_norm)
+    ids = [loop_id(k) for k in refined.kept]
+    clock.lap("refinement")
+    pairs = [(ids[i], ids[j]) for i, j in co_occurring_pairs(refined.layout, threshold=c.pair_threshold)]
+    clock.lap("pairs")
+    loops_audio = [stretch_to(excerpts[k], n_samples=c.loop_samples, sr=c.sr, method=c.stretcher)
+                   for k in refined.kept]
+    clock.lap("stretch")
+    return Extraction(
+        grid=grid, decomposition=dec, refined=refined, ids=ids, audio=loops_audio, layout=refined.layout,
+        pairs=pairs, best_bar={loop_id(k): int(bars[k]) for k in refined.kept},
+        sdr_db={loop_id(k): round(float(sdrs[k]), 3) for k in refined.kept},
+        spectrograms=dec.loops[refined.kept], timings=timings,
+    )

@@ -1,0 +1,94 @@
+"""Step 5: loop refinement (paper section 3.2): drop duplicates by average hash.
+
+Each loop's reconstructed spectrogram is read as an image (dB, scaled to 0-255) and
+hashed with imagehash's average hash; two loops of a song whose hashes differ in fewer
+than ``max_bits`` bits are duplicates. In each group of duplicates (connected components of
+that relation) the loop with the highest SDR against its original bar is kept, the others'
+activations are added into its layout column, and finally every bar is normalised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Refined:
+    """Indices of kept loops (in input order), normalised layout (bars, kept), and, for each
+    removed loop, the index of the loop it was merged into."""
+
+    kept: list[int]
+    layout: np.ndarray
+    merged_into: dict[int, int]
+
+
+def spectrogram_hash(spec: np.ndarray, *, hash_size: int = 8):
+    """imagehash average hash of a (freq, time) spectrogram, low frequencies at the bottom."""
+    import imagehash
+    from PIL import Image
+
+    db = 20.0 * np.log10(np.maximum(spec, 1e-8))
+    db = np.maximum(db, db.max() - 80.0)
+    span = float(db.max() - db.min()) or 1.0
+    img = np.round(255.0 * (db - db.min()) / span).astype(np.uint8)[::-1]
+    return imagehash.average_hash(Image.fromarray(img), hash_size=hash_size)
+
+
+def duplicate_groups(hashes: list, *, max_bits: int = 5) -> list[list[int]]:
+    """Groups of indices whose hashes are linked by Hamming distances ``< max_bits``."""
+    parent = list(range(len(hashes)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(hashes)):
+        for j in range(i + 1, len(hashes)):
+            if hashes[i] - hashes[j] < max_bits:
+                parent[find(j)] = find(i)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(hashes)):
+        groups.setdefault(find(i), []).append(i)
+    return sorted(groups.values())
+
+
+def normalise_bars(layout: np.ndarray, *, norm: str = "l2") -> np.ndarray:
+    """Scale every bar (row) to unit l2 norm, unit sum or unit max; silent bars stay 0."""
+    if norm == "l2":
+        size = np.linalg.norm(layout, axis=1, keepdims=True)
+    elif norm == "sum":
+        size = layout.sum(axis=1, keepdims=True)
+    elif norm == "max":
+        size = layout.max(axis=1, keepdims=True)
+    else:
+        raise ValueError(f"unknown bar normalisation {norm!r}")
+    return np.where(size > 0, layout / np.where(size > 0, size, 1.0), 0.0).astype(np.float32)
+
+
+def refine(
+    spectrograms: np.ndarray,
+    layout: np.ndarray,
+    sdrs: np.ndarray,
+    *,
+    hash_size: int = 8,
+    max_bits: int = 5,
+    norm: str = "l2",
+) -> Refined:
+    """Deduplicate loops (spectrograms (loops, freq, time), layout (bars, loops), SDR per loop in dB)."""
+    hashes = [spectrogram_hash(s, hash_size=hash_size) for s in spectrograms]
+    merged = np.array(layout, dtype=np.float64)
+    kept: list[int] = []
+    merged_into: dict[int, int] = {}
+    for group in duplicate_groups(hashes, max_bits=max_bits):
+        best = max(group, key=lambda i: (sdrs[i], -i))
+        for i in group:
+            if i != best:
+                merged[:, best] += merged[:, i]
+                merged_into[i] = best
+        kept.append(best)
+    kept.sort()
+    return Refined(kept=kept, layout=normalise_bars(merged[:, kept], norm=norm), merged_into=merged_into)

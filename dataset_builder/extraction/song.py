@@ -1,0 +1,152 @@
+"""Loop extraction of one song file into its folder ``OUT/<song_id>/``, atomically.
+
+The folder is assembled under a hidden temporary name in ``OUT`` and renamed into place
+only when complete, so a crash, a bad song or a killed worker never leaves a partial song
+folder; a resumed job can trust that an existing folder is finished.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from nlc.audio import load_audio, write_wav
+from nlc.dataset_builder.extraction.config import ExtractionConfig
+from nlc.dataset_builder.extraction.pipeline import Extraction, extract_loops, loop_id
+from nlc.dataset_builder.extraction.probe import check_input
+
+
+def summarise(ex: Extraction, *, song_id: str, source: str, config: ExtractionConfig) -> dict:
+    """The ``summary.json`` of a song (JSON-ready)."""
+    dec = ex.decomposition
+    return {
+        "song_id": song_id,
+        "source": source,
+        "loops": ex.ids,
+        "n_pairs": len(ex.pairs),
+        "tempo": round(ex.grid.tempo, 3),
+        "downbeats": [round(float(t), 4) for t in ex.grid.downbeats],
+        "n_bars": int(ex.grid.downbeats.size - 1),
+        "beat": {"phase": ex.grid.phase, "beat_cv": round(ex.grid.beat_cv, 4),
+                 "pulse_clarity": round(ex.grid.pulse_clarity, 3)},
+        "ranks": list(dec.ranks),
+        "decomposition_rel_error": round(dec.rel_error, 4),
+        "best_bar": ex.best_bar,
+        "sdr_db": ex.sdr_db,
+        "refinement": {
+            "n_before": int(dec.loops.shape[0]),
+            "n_after": len(ex.ids),
+            "removed": [{"loop": loop_id(i), "merged_into": loop_id(j)} for i, j in sorted(ex.refined.merged_into.items())],
+        },
+        "timings": ex.timings,
+        "config": config.as_dict(),
+    }
+
+
+def _write_song(folder: Path, ex: Extraction, summary: dict, *, config: ExtractionConfig, plot: bool) -> None:
+    sr = config.sr
+    for lid, audio in zip(ex.ids, ex.audio):
+        write_wav(folder / "loops" / f"{lid}.wav", audio, sr=sr)
+    np.save(folder / "layout.npy", ex.layout.astype(np.float32))
+    with open(folder / "pairs.csv", "w", encoding="utf-8", newline="\n") as fh:
+        fh.write("loop_a,loop_b\n")
+        fh.writelines(f"{a},{b}\n" for a, b in ex.pairs)
+    if plot:
+        from nlc.dataset_builder.extraction.plot import plot_extraction
+
+        plot_extraction(folder / "extraction.png", ex, title=summary["song_id"], threshold=config.pair_threshold)
+    with open(folder / "summary.json", "w", encoding="utf-8") as fh:
+        json.dump(summary, fh, indent=2)
+        fh.write("\n")
+
+
+def _publish(tmp: Path, final: Path) -> None:
+    """Rename ``tmp`` to ``final``, replacing an older ``final`` folder if there is one.
+
+    Temporary files and folders are created private (0600/0700); the published folder
+    gets the ordinary permissions of the user's umask.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    for root, dirs, files in os.walk(tmp):
+        os.chmod(root, 0o777 & ~umask)
+        for name in files:
+            os.chmod(os.path.join(root, name), 0o666 & ~umask)
+    if final.exists():
+        trash = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
+        os.rename(final, trash)
+        os.rename(tmp, final)
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        os.rename(tmp, final)
+
+
+def extract_song(
+    audio_path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    song_id: str,
+    config: ExtractionConfig = ExtractionConfig(),
+    plot: bool = False,
+) -> dict:
+    """Extract the loops, layout and pairs of one song into ``out_dir/<song_id>/``.
+
+    Parameters
+    ----------
+    audio_path : path-like
+        Any file :func:`nlc.audio.load_audio` decodes.
+    out_dir : path-like
+        Parent folder; created if needed. An existing ``<song_id>`` folder is replaced.
+    song_id : str
+        Folder name and id of the song (6-digit track id in the dataset).
+    config : ExtractionConfig
+        Settings (frozen, picklable).
+    plot : bool, default False
+        Also write ``extraction.png`` (layout over bars and each loop's spectrogram).
+
+    Returns
+    -------
+    dict
+        The song's summary, as written to ``summary.json``.
+
+    Raises
+    ------
+    AudioError
+        Unreadable, silent, too long or low-sample-rate file.
+    ExtractionError
+        No stable beat or too few bars. Nothing is written in either case.
+    """
+    path = Path(audio_path)
+    out = Path(out_dir)
+    if not song_id or "/" in song_id or song_id.startswith("."):
+        raise ValueError(f"invalid song_id {song_id!r}")
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    check_input(path, min_native_sr=config.min_native_sr, max_seconds=config.max_seconds)
+    audio = load_audio(path, sr=config.sr, max_seconds=config.max_seconds)
+    timings["decode"] = round(time.perf_counter() - t0, 4)
+    ex = extract_loops(audio, config=config, timings=timings)
+    summary = summarise(ex, song_id=song_id, source=str(path), config=config)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{song_id}.", suffix=".tmp", dir=out))
+    try:
+        t1 = time.perf_counter()
+        timings["write"] = 0.0
+        _write_song(tmp, ex, summary, config=config, plot=plot)
+        timings["write"] = round(time.perf_counter() - t1, 4)
+        timings["total"] = round(time.perf_counter() - t0, 4)
+        with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
+            json.dump(summary, fh, indent=2)
+            fh.write("\n")
+        _publish(tmp, out / song_id)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return summary

@@ -1,0 +1,68 @@
+"""The one time-frequency analysis of a song, shared by beat tracking and the tensor.
+
+The STFT is computed in chunks of frames so that a 15-minute song never holds its whole
+complex STFT in memory (only the float32 mel magnitudes, ``n_mels x frames``). Frames are
+centred (frame ``j`` is centred on sample ``j * hop_length``), as in librosa.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+_CHUNK_FRAMES = 2048
+
+
+@lru_cache(maxsize=8)
+def mel_basis(sr: int, n_fft: int, n_mels: int) -> np.ndarray:
+    """Slaney mel filter bank, shape (n_mels, 1 + n_fft // 2), float32."""
+    import librosa
+
+    return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels).astype(np.float32)
+
+
+def stft_frames(audio: np.ndarray, first: int, stop: int, *, n_fft: int, hop_length: int) -> np.ndarray:
+    """Complex STFT frames ``first .. stop-1`` of ``audio`` (centred frames, Hann window).
+
+    Frames outside the signal see zeros. Returns shape (1 + n_fft // 2, stop - first), complex64.
+    """
+    import librosa
+
+    half = n_fft // 2
+    lo = first * hop_length - half
+    hi = (stop - 1) * hop_length + half
+    seg = np.zeros(hi - lo, dtype=np.float32)
+    a, b = max(lo, 0), min(hi, audio.size)
+    if b > a:
+        seg[a - lo:b - lo] = audio[a:b]
+    spec = librosa.stft(seg, n_fft=n_fft, hop_length=hop_length, window="hann", center=False)
+    return spec[:, : stop - first].astype(np.complex64, copy=False)
+
+
+def n_frames(n_samples: int, hop_length: int) -> int:
+    """Number of centred frames of a signal of ``n_samples`` samples."""
+    return 1 + n_samples // hop_length
+
+
+def mel_magnitude(audio: np.ndarray, *, sr: int, n_fft: int, hop_length: int, n_mels: int) -> np.ndarray:
+    """Mel-filtered STFT magnitude, shape (n_mels, n_frames), float32 (linear amplitude)."""
+    basis = mel_basis(sr, n_fft, n_mels)
+    total = n_frames(audio.size, hop_length)
+    out = np.empty((n_mels, total), dtype=np.float32)
+    for first in range(0, total, _CHUNK_FRAMES):
+        stop = min(first + _CHUNK_FRAMES, total)
+        out[:, first:stop] = basis @ np.abs(stft_frames(audio, first, stop, n_fft=n_fft, hop_length=hop_length))
+    return out
+
+
+def istft_frames(spec: np.ndarray, *, n_fft: int, hop_length: int) -> np.ndarray:
+    """Inverse of :func:`stft_frames` for a block of frames (librosa's overlap-add).
+
+    Sample 0 of the result is the centre of the block's first frame. Only samples at least
+    ``n_fft / 2`` from both ends of the block are fully reconstructed; callers add a margin.
+    """
+    import librosa
+
+    out = librosa.istft(spec, n_fft=n_fft, hop_length=hop_length, window="hann", center=False)
+    return out[n_fft // 2:].astype(np.float32, copy=False)

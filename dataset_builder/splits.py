@@ -1,0 +1,101 @@
+"""Train / validation / test splits of the positive pairs (paper section 3.1).
+
+The paper reserves "200 loops (1 pair each from 100 different songs)" for evaluation and
+splits the rest 4:1 into train and validation; its Table 1 adds up exactly (loops, pairs
+and songs of the three splits sum to the totals), so no song is shared between splits.
+:func:`assign_splits` implements that rule:
+
+1. **Test**: ``n`` songs drawn uniformly among the songs that have a pair, one pair drawn
+   uniformly from each. The *other* pairs of those songs are **excluded** (split ``None``)
+   so that no song straddles two splits and each test song contributes exactly one pair.
+2. **Validation / train**: the remaining songs, shuffled, split 1:4 by song (validation
+   gets ``round(n_rest / 5)`` songs, at least one when two or more songs remain).
+
+``n = min(n_test, n_songs // 5)`` (:func:`effective_n_test`): the paper's 100 wherever the corpus
+holds at least 500 songs (FMA Hip-Hop gives 3,508), and at most a fifth of the songs for
+small corpora (tests, the lmms corpus), so that train and validation keep most of them.
+Everything depends only on the set of ``(pair_id, song_id)`` and the seed, never on row
+order: the same corpus and seed always give the same splits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from nlc.errors import InputError
+
+SPLITS: tuple[str, ...] = ("train", "validation", "test")
+"""Split names, as the Hub expects them."""
+VALIDATION_SHARE: float = 0.2
+"""Share of the non-test songs that go to validation (4:1 train/validation)."""
+TEST_SONG_SHARE: int = 5
+"""A corpus gives at most ``n_songs // TEST_SONG_SHARE`` test songs."""
+
+
+def effective_n_test(n_songs: int, *, n_test: int = 100) -> int:
+    """Number of test songs (= test pairs) for a corpus of ``n_songs`` songs with pairs.
+
+    ``min(n_test, n_songs // 5)``: the requested size (default: the paper's 100) when the
+    corpus allows it, otherwise a fifth of the songs, rounded down (0 below 5 songs).
+    """
+    if n_songs < 0 or n_test < 0:
+        raise InputError(f"n_songs and n_test must be >= 0, got {n_songs} and {n_test}")
+    return min(int(n_test), int(n_songs) // TEST_SONG_SHARE)
+
+
+def validate_pairs(pairs: pd.DataFrame, *, columns: tuple[str, ...] = ("pair_id", "song_id")) -> None:
+    """Reject a pairs table that lacks ``columns``, has missing values or repeated pair ids."""
+    if not isinstance(pairs, pd.DataFrame):
+        raise InputError(f"pairs must be a pandas DataFrame, got {type(pairs).__name__}")
+    missing = [c for c in columns if c not in pairs.columns]
+    if missing:
+        raise InputError(f"pairs table lacks column(s) {missing}; it has {list(pairs.columns)}")
+    for column in columns:
+        if pairs[column].isna().any():
+            row = pairs.index[pairs[column].isna()][0]
+            raise InputError(f"pairs table: missing {column} in row {row!r}")
+    duplicated = pairs["pair_id"].astype(str).duplicated()
+    if duplicated.any():
+        raise InputError(f"pairs table: pair_id {pairs['pair_id'][duplicated].iloc[0]!r} appears more than once")
+
+
+def assign_splits(pairs: pd.DataFrame, *, n_test: int = 100, seed: int) -> pd.Series:
+    """Split of every positive pair: ``"train"``, ``"validation"``, ``"test"`` or ``None``.
+
+    Parameters
+    ----------
+    pairs : pd.DataFrame
+        One row per positive pair with at least ``pair_id`` (unique) and ``song_id``.
+    n_test : int, default 100
+        Requested number of test pairs (= test songs); capped by :func:`effective_n_test`.
+    seed : int
+        Seed of every random choice (numpy ``default_rng``).
+
+    Returns
+    -------
+    pd.Series of object, index-aligned with ``pairs``, named ``"split"``
+        ``None`` marks the pairs left out: the other pairs of the test songs. pandas
+        ``groupby("split")`` skips them; the build report counts them.
+    """
+    validate_pairs(pairs)
+    pair_ids = pairs["pair_id"].astype(str).to_numpy()
+    song_ids = pairs["song_id"].astype(str).to_numpy()
+    rng = np.random.default_rng(seed)
+    songs = np.unique(song_ids)  # sorted: independent of row order
+    n = effective_n_test(songs.size, n_test=n_test)
+    order = rng.permutation(songs.size)
+    test_songs, rest = songs[np.sort(order[:n])], songs[order[n:]]
+    n_val = int(round(rest.size * VALIDATION_SHARE))
+    if rest.size >= 2:
+        n_val = max(n_val, 1)
+    val_songs = set(rest[:n_val])
+
+    split = np.where(np.isin(song_ids, list(val_songs)), "validation", "train").astype(object)
+    in_test = np.isin(song_ids, test_songs)
+    split[in_test] = None
+    for song in test_songs:  # sorted order, so the draws do not depend on row order
+        rows = np.flatnonzero(song_ids == song)
+        rows = rows[np.argsort(pair_ids[rows], kind="stable")]
+        split[rows[rng.integers(rows.size)]] = "test"
+    return pd.Series(split, index=pairs.index, name="split", dtype=object)

@@ -1,0 +1,147 @@
+"""The build's work folder: one atomic record per finished song, so a build can resume.
+
+A dataset build may be killed at any moment (Ctrl-C, a lost cluster node, a time-limited
+job). Everything a finished song produced is kept here, outside the published folder,
+and a re-run only processes the songs that have no record yet. Records are written by
+one process (the build's client) through a temporary folder and a rename, so a record
+either exists completely or not at all::
+
+    WORK/
+      settings.json                 # what the songs were processed with (checked on resume)
+      songs/<song_id>/loops/*.wav   # a finished song: extraction output ...
+      songs/<song_id>/pairs.csv
+      songs/<song_id>/summary.json
+      songs/<song_id>/layout.npy
+      songs/<song_id>/roles.json    # ... plus its loops' instrumentation roles
+      failed/<song_id>.json         # {"song_id", "reason"} of a song that could not be used
+      tmp/                          # half-written records (deleted on the next run)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from nlc.errors import InputError
+
+SONGS_DIR = "songs"
+FAILED_DIR = "failed"
+TMP_DIR = "tmp"
+SETTINGS_FILE = "settings.json"
+ROLES_FILE = "roles.json"
+
+
+def default_work_dir(out: str | os.PathLike[str]) -> Path:
+    """The work folder used when none is given: ``<out>.work`` beside the dataset folder."""
+    out = Path(out)
+    return out.with_name(out.name + ".work")
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: str | os.PathLike[str], obj: Any) -> Path:
+    """Write ``obj`` as indented, key-sorted JSON, atomically (same object, same bytes)."""
+    path = Path(path)
+    _atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode())
+    return path
+
+
+class WorkDir:
+    """Records of finished and failed songs of one build (see the module docstring)."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        self.songs = self.root / SONGS_DIR
+        self.failed = self.root / FAILED_DIR
+        self.tmp = self.root / TMP_DIR
+
+    def prepare(self, settings: Mapping[str, Any]) -> None:
+        """Create the folder, or check that an existing one was made with the same settings.
+
+        Resuming with other extraction settings would mix songs processed two ways, so it
+        is refused (InputError naming the folder) rather than silently done.
+        """
+        for folder in (self.songs, self.failed, self.tmp):
+            folder.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.tmp, ignore_errors=True)  # leftovers of a killed run
+        self.tmp.mkdir(exist_ok=True)
+        settings_path = self.root / SETTINGS_FILE
+        wanted = json.loads(json.dumps(dict(settings), sort_keys=True))
+        if settings_path.is_file():
+            found = json.loads(settings_path.read_text())
+            if found != wanted:
+                changed = sorted(k for k in set(found) | set(wanted) if found.get(k) != wanted.get(k))
+                raise InputError(
+                    f"{self.root}: work folder was made with other settings ({', '.join(changed)}); "
+                    "use the same settings or another --work-dir")
+        else:
+            write_json(settings_path, wanted)
+
+    def done_ids(self) -> set[str]:
+        """Song ids with a complete record (finished or failed)."""
+        done = {p.name for p in self.songs.iterdir() if p.is_dir()} if self.songs.is_dir() else set()
+        failed = {p.stem for p in self.failed.glob("*.json")} if self.failed.is_dir() else set()
+        return done | failed
+
+    def finished_ids(self) -> list[str]:
+        """Sorted ids of songs that produced loops."""
+        return sorted(p.name for p in self.songs.iterdir() if p.is_dir()) if self.songs.is_dir() else []
+
+    def failures(self) -> dict[str, str]:
+        """``{song_id: reason}`` of every failed song, sorted by id."""
+        out = {}
+        for path in sorted(self.failed.glob("*.json")):
+            out[path.stem] = json.loads(path.read_text())["reason"]
+        return out
+
+    def song_dir(self, song_id: str) -> Path:
+        return self.songs / song_id
+
+    def store_song(self, song_id: str, files: Mapping[str, bytes], *, roles: Mapping[str, str]) -> Path:
+        """Record a finished song from its files (relative path -> bytes) and loop roles.
+
+        The files are written into ``tmp/`` and the song folder appears by one rename,
+        so a kill at any point leaves either no record or a complete one.
+        """
+        final = self.song_dir(song_id)
+        staging = Path(tempfile.mkdtemp(dir=self.tmp, prefix=f"{song_id}-"))
+        try:
+            for rel, data in files.items():
+                target = staging / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            (staging / ROLES_FILE).write_text(json.dumps(dict(roles), indent=2, sort_keys=True) + "\n")
+            if final.exists():
+                shutil.rmtree(final)
+            os.replace(staging, final)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        (self.failed / f"{song_id}.json").unlink(missing_ok=True)
+        return final
+
+    def store_failure(self, song_id: str, reason: str) -> Path:
+        """Record that a song could not be used, with a one-line reason."""
+        return write_json(self.failed / f"{song_id}.json", {"song_id": song_id, "reason": reason})
+
+    def forget_failures(self) -> int:
+        """Delete the failure records so that a re-run retries those songs; returns how many."""
+        paths = list(self.failed.glob("*.json"))
+        for path in paths:
+            path.unlink()
+        return len(paths)

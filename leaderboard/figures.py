@@ -1,0 +1,72 @@
+"""The figures a board shows for each entry, read from its stored results.
+
+The columns are the paper's Table 2 (section 5.1) plus ROC-AUC, which the benchmark adds
+because it does not depend on the submission's threshold. Each figure carries the
+benchmark's bootstrap interval (95% by default).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nlc.leaderboard.entry import Entry
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    digits: int
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("accuracy", "Accuracy", 3),
+    Column("f1", "F1", 3),
+    Column("roc_auc", "ROC-AUC", 3),
+    Column("average_rank", "Avg. rank", 1),
+    Column("top10", "Top-10", 3),
+    Column("top30", "Top-30", 3),
+    Column("top50", "Top-50", 3),
+)
+"""Table columns, in display order (``key`` is the field of the benchmark's ``Metrics``)."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: float
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    """One entry as displayed."""
+
+    name: str
+    slug: str
+    verified: bool
+    paper: str | None
+    code: str | None
+    submitted: str
+    figures: dict[str, Figure] = field(default_factory=dict)
+    confidence: float | None = None
+
+    def value(self, key: str) -> float:
+        """The figure's value, or -inf if the entry lacks it (sorts last)."""
+        fig = self.figures.get(key)
+        return fig.value if fig is not None else float("-inf")
+
+
+def row_of(entry: Entry) -> Row:
+    """Display row of an entry (figures and intervals from its stored results)."""
+    metrics = entry.results.get("metrics", {})
+    intervals = entry.results.get("intervals", {})
+    figures = {}
+    for column in COLUMNS:
+        if column.key in metrics:
+            ci = intervals.get(column.key) or {}
+            figures[column.key] = Figure(float(metrics[column.key]), ci.get("low"), ci.get("high"))
+    return Row(
+        name=entry.name, slug=entry.slug, verified=entry.verified, paper=entry.paper, code=entry.code,
+        submitted=entry.submitted, figures=figures, confidence=intervals.get("confidence"),
+    )

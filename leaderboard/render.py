@@ -1,0 +1,143 @@
+"""Render a board: ``README.md`` (Markdown table) and ``index.html`` (table + plot).
+
+Both files are pure functions of ``board.json`` and the entry files: no clock, no random
+numbers, entries sorted by a fixed key, a matplotlib SVG with a fixed hash salt and no date
+metadata. Rendering the same entries twice gives byte-identical files, so a re-render shows
+up in ``git diff`` only when the board really changed.
+
+Sort order: ranking top-10 accuracy (descending), then classification accuracy
+(descending), then slug, i.e. the retrieval use case of the paper (section 5.1) first.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import os
+import re
+from pathlib import Path
+
+from nlc.leaderboard.board import DEFAULT_BOARD, BoardConfig, load_board
+from nlc.leaderboard.entry import load_entries
+from nlc.leaderboard.figures import COLUMNS, Row, row_of
+from nlc.leaderboard.plot import scatter_svg
+
+VERIFIED_MARK: str = "✓"
+UNVERIFIED_MARK: str = "–"
+
+
+def sorted_rows(board: str | os.PathLike[str]) -> list[Row]:
+    """Display rows of a board's entries in board order (see module docstring)."""
+    rows = [row_of(entry) for entry in load_entries(board)]
+    return sorted(rows, key=lambda r: (-r.value("top10"), -r.value("accuracy"), r.slug))
+
+
+def _fmt(row: Row, key: str, digits: int) -> str:
+    fig = row.figures.get(key)
+    if fig is None:
+        return "n/a"
+    text = f"{fig.value:.{digits}f}"
+    if fig.low is not None and fig.high is not None:
+        text += f" [{fig.low:.{digits}f}, {fig.high:.{digits}f}]"
+    return text
+
+
+def _html_figure(row: Row, key: str, digits: int) -> str:
+    fig = row.figures.get(key)
+    if fig is None:
+        return "n/a"
+    text = f"{fig.value:.{digits}f}"
+    if fig.low is not None and fig.high is not None:
+        text += f"<br><small>[{fig.low:.{digits}f}, {fig.high:.{digits}f}]</small>"
+    return text
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
+
+
+def _confidence(rows: list[Row]) -> str:
+    levels = sorted({r.confidence for r in rows if r.confidence is not None})
+    return "/".join(f"{100 * c:g}%" for c in levels) or "95%"
+
+
+def _header_lines(config: BoardConfig, rows: list[Row]) -> list[str]:
+    """Markdown paragraphs under the title (code spans and bold are converted for HTML)."""
+    if config.awaiting:
+        return [f"**Awaiting its release ({config.release}).** {config.note}"]
+    n_verified = sum(r.verified for r in rows)
+    return [
+        f"Release **{config.release}**: protocol version `{config.protocol_version}`, "
+        f"protocol hash `{config.protocol_hash}`, dataset fingerprint `{config.dataset_fingerprint}`, "
+        f"results schema `{config.results_schema_version}`.",
+        f"{len(rows)} entries, {n_verified} verified ({VERIFIED_MARK}: re-run by "
+        "`nlc-bench leaderboard verify` and reproduced). Sorted by top-10 accuracy, then accuracy. "
+        f"Brackets: {_confidence(rows)} bootstrap confidence intervals.",
+    ]
+
+
+def _md_to_html(line: str) -> str:
+    text = html.escape(line)
+    text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
+    return re.sub(r"`(.+?)`", r"<code>\1</code>", text)
+
+
+def render_markdown(config: BoardConfig, rows: list[Row]) -> str:
+    """The board's README.md text."""
+    lines = [f"# {config.title}", ""]
+    for paragraph in _header_lines(config, rows):
+        lines += [paragraph, ""]
+    if rows:
+        head = ["#", "Model", "Verified"] + [c.title for c in COLUMNS] + ["Links", "Submitted"]
+        lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for i, row in enumerate(rows, 1):
+            links = " ".join(f"[{k}]({u})" for k, u in (("paper", row.paper), ("code", row.code)) if u) or ""
+            cells = [str(i), _md_escape(row.name), VERIFIED_MARK if row.verified else UNVERIFIED_MARK]
+            cells += [_fmt(row, c.key, c.digits) for c in COLUMNS] + [links, row.submitted[:10]]
+            lines.append("| " + " | ".join(cells) + " |")
+        lines += ["", "The plot of ranking against classification is in `index.html`.", ""]
+    else:
+        lines += ["No entries yet. See `docs/leaderboard.md` for how to submit.", ""]
+    return "\n".join(lines)
+
+
+def render_html(config: BoardConfig, rows: list[Row]) -> str:
+    """The board's index.html text: same table as the README, plus the scatter plot."""
+    esc = html.escape
+    out = io.StringIO()
+    out.write("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+    out.write(f"<title>{esc(config.title)}</title>\n<style>\n")
+    out.write("body{font-family:sans-serif;max-width:80em;margin:2em auto;padding:0 1em}"
+              "table{border-collapse:collapse}th,td{border:1px solid #bbb;padding:.3em .6em;text-align:right}"
+              "td.name,th.name{text-align:left}td{white-space:nowrap}code{font-size:90%;word-break:break-all}\n</style>\n</head>\n<body>\n")
+    out.write(f"<h1>{esc(config.title)}</h1>\n")
+    for paragraph in _header_lines(config, rows):
+        out.write(f"<p>{_md_to_html(paragraph)}</p>\n")
+    if rows:
+        out.write("<table>\n<thead><tr><th>#</th><th class=\"name\">Model</th><th>Verified</th>")
+        out.write("".join(f"<th>{esc(c.title)}</th>" for c in COLUMNS))
+        out.write("<th class=\"name\">Links</th><th>Submitted</th></tr></thead>\n<tbody>\n")
+        for i, row in enumerate(rows, 1):
+            links = " ".join(f"<a href=\"{esc(u)}\">{k}</a>" for k, u in (("paper", row.paper), ("code", row.code)) if u)
+            out.write(f"<tr id=\"{esc(row.slug)}\"><td>{i}</td><td class=\"name\">{esc(row.name)}</td>")
+            out.write(f"<td>{VERIFIED_MARK if row.verified else UNVERIFIED_MARK}</td>")
+            out.write("".join(f"<td>{_html_figure(row, c.key, c.digits)}</td>" for c in COLUMNS))
+            out.write(f"<td class=\"name\">{links}</td><td>{esc(row.submitted[:10])}</td></tr>\n")
+        out.write("</tbody>\n</table>\n<h2>Ranking vs classification</h2>\n")
+        out.write(scatter_svg(rows))
+        out.write("\n")
+    else:
+        out.write("<p>No entries yet.</p>\n")
+    out.write("</body>\n</html>\n")
+    return out.getvalue()
+
+
+def render_board(board: str | os.PathLike[str] = DEFAULT_BOARD) -> None:
+    """Write ``BOARD/README.md`` and ``BOARD/index.html`` from the board's config and entries."""
+    board = Path(board)
+    config = load_board(board)
+    rows = sorted_rows(board)
+    for name, text in (("README.md", render_markdown(config, rows)), ("index.html", render_html(config, rows))):
+        tmp = board / f".{name}.tmp"
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, board / name)

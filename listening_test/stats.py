@@ -1,0 +1,140 @@
+"""The statistics of paper section 5.2: MOS with confidence intervals, Cronbach's alpha,
+and pairwise Wilcoxon signed-rank tests with Holm correction.
+
+Every function is pure: it takes the validated long table (see
+:func:`nlc.listening_test.responses.validate`) and returns a DataFrame or a dict.
+
+Choices, stated once (they are also written into every report):
+
+* **MOS and CI**: mean of all ratings (participant x clip) of a cell; 95% CI from
+  Student's t, ``mean +- t(0.975, n-1) * sd / sqrt(n)`` with the sample sd (ddof=1).
+* **Cronbach's alpha**: ``pingouin.cronbach_alpha`` on a wide table with one row per
+  rated clip (participant x group x system) and one column per question (6 items);
+  listwise deletion of incomplete rows; 95% CI by Feldt's method (pingouin).
+* **Wilcoxon**: for each question and each pair of systems, the paired samples are each
+  participant's mean rating of the two systems (averaged over the groups they rated);
+  participants who lack either system are left out of that pair. ``pingouin.wilcoxon``
+  (0.7: columns ``W_val, p_val, RBC, CLES``) is called with ``alternative="two-sided"``,
+  ``zero_method="wilcox"`` (zero differences dropped), ``method="auto"`` and
+  ``correction=True``: pingouin's default continuity correction, unlike scipy's
+  default ``False``; it only changes p when scipy uses the normal approximation (ties or
+  zeros with n > 13, or n > 50). Holm correction is applied per question over all its
+  system pairs (``pingouin.multicomp``). The effect size is the matched-pairs
+  rank-biserial correlation (Kerby 2014): positive when ``system_a`` is rated higher.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from nlc.listening_test.schema import QUESTIONS
+
+CONFIDENCE: float = 0.95
+WILCOXON_OPTIONS: dict[str, object] = {
+    "alternative": "two-sided",
+    "zero_method": "wilcox",
+    "method": "auto",
+    "correction": True,
+}
+"""Keyword arguments passed to ``pingouin.wilcoxon`` (and on to ``scipy.stats.wilcoxon``)."""
+
+
+def mean_ci(values: np.ndarray, *, confidence: float = CONFIDENCE) -> tuple[float, float, float, float]:
+    """Mean, sample sd and the Student-t confidence interval of ``values``.
+
+    Returns ``(mean, sd, low, high)``; sd and the bounds are NaN for fewer than 2 values.
+    """
+    values = np.asarray(values, dtype=float)
+    n = values.size
+    mean = float(values.mean()) if n else float("nan")
+    if n < 2:
+        return mean, float("nan"), float("nan"), float("nan")
+    sd = float(values.std(ddof=1))
+    half = float(sps.t.ppf(0.5 + confidence / 2, n - 1)) * sd / np.sqrt(n)
+    return mean, sd, mean - half, mean + half
+
+
+def _mos(data: pd.DataFrame, by: list[str], confidence: float) -> pd.DataFrame:
+    rows = []
+    for key, cell in data.groupby(by, sort=True):
+        mean, sd, low, high = mean_ci(cell["rating"].to_numpy(), confidence=confidence)
+        rows.append({**dict(zip(by, key, strict=True)), "n": len(cell), "mos": mean, "sd": sd,
+                     "ci_low": low, "ci_high": high})
+    return pd.DataFrame(rows, columns=[*by, "n", "mos", "sd", "ci_low", "ci_high"])
+
+
+def mos_by_question(data: pd.DataFrame, *, confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """MOS and CI per system x question (Figure 4A and 4B)."""
+    return _mos(data, ["system", "question"], confidence)
+
+
+def mos_by_source_type(data: pd.DataFrame, *, question: str = "matched",
+                       confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """MOS and CI of one question (default *matched*) per system x source type (Figure 4C)."""
+    return _mos(data[data["question"] == question], ["system", "source_type"], confidence)
+
+
+def clip_table(data: pd.DataFrame) -> pd.DataFrame:
+    """The wide layout used for alpha: one row per rated clip, one column per question."""
+    wide = data.pivot_table(index=["participant", "group", "system"], columns="question",
+                            values="rating", aggfunc="first")
+    return wide.reindex(columns=[q for q in QUESTIONS if q in wide.columns]).astype(float)
+
+
+def cronbach(data: pd.DataFrame, *, confidence: float = CONFIDENCE) -> dict[str, float]:
+    """Cronbach's alpha of the 6-item questionnaire over rated clips (see module notes)."""
+    import pingouin as pg
+
+    wide = clip_table(data).dropna(axis=0, how="any")
+    n, k = wide.shape
+    if n < 2 or k < 2:
+        return {"alpha": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "n_clips": n, "k_items": k}
+    alpha, ci = pg.cronbach_alpha(data=wide, nan_policy="listwise", ci=confidence)
+    return {"alpha": float(alpha), "ci_low": float(ci[0]), "ci_high": float(ci[1]), "n_clips": int(n), "k_items": int(k)}
+
+
+def participant_means(data: pd.DataFrame, question: str) -> pd.DataFrame:
+    """Each participant's mean rating per system for one question (rows participants)."""
+    sub = data[data["question"] == question]
+    return sub.pivot_table(index="participant", columns="system", values="rating", aggfunc="mean")
+
+
+def pairwise_wilcoxon(data: pd.DataFrame, *, systems: list[str] | None = None) -> pd.DataFrame:
+    """Wilcoxon signed-rank test for every pair of systems and every question.
+
+    Returns one row per question x pair with ``n`` (participants paired), ``W``,
+    ``p`` (raw), ``p_holm`` (Holm within the question), ``rbc`` and the two MOS of the
+    paired means. p is NaN when fewer than one non-zero difference remains.
+    """
+    import pingouin as pg
+
+    systems = systems or sorted(data["system"].unique())
+    rows = []
+    for question in [q for q in QUESTIONS if q in set(data["question"])]:
+        means = participant_means(data, question)
+        block = []
+        for a, b in combinations(systems, 2):
+            if a not in means or b not in means:
+                continue
+            pair = means[[a, b]].dropna()
+            x, y = pair[a].to_numpy(), pair[b].to_numpy()
+            row = {"question": question, "system_a": a, "system_b": b, "n": len(pair),
+                   "mean_a": float(x.mean()) if len(x) else float("nan"),
+                   "mean_b": float(y.mean()) if len(y) else float("nan"),
+                   "W": float("nan"), "p": float("nan"), "rbc": float("nan")}
+            if np.count_nonzero(x - y) >= 1:
+                res = pg.wilcoxon(x, y, **WILCOXON_OPTIONS)
+                row.update(W=float(res["W_val"].iloc[0]), p=float(res["p_val"].iloc[0]),
+                           rbc=float(res["RBC"].iloc[0]))
+            block.append(row)
+        if block:
+            _, holm = pg.multicomp([r["p"] for r in block], method="holm")
+            for r, adjusted in zip(block, holm, strict=True):
+                r["p_holm"] = float(adjusted)
+        rows.extend(block)
+    return pd.DataFrame(rows, columns=["question", "system_a", "system_b", "n", "mean_a", "mean_b",
+                                       "W", "p", "p_holm", "rbc"])

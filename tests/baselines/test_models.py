@@ -1,0 +1,90 @@
+"""Skeleton shapes and parameter counts, heads, losses, and that training lowers the loss."""
+
+import numpy as np
+import pytest
+import torch
+
+from nlc.baselines.models import PairCNN, SiameseNet, contrastive_loss, pairwise_distance
+from nlc.baselines.skeleton import Skeleton, SkeletonConfig, count_parameters
+from nlc.features import N_FRAMES, N_MELS
+
+
+def _expected_params(pool: int) -> int:
+    bn = lambda c: 2 * c  # noqa: E731  (gamma, beta)
+    prelu = 1
+    conv = (1 * 16 * 9 + 16) + bn(16) + prelu + (16 * 4 * 9 + 4) + bn(4) + prelu
+    frames, bins = N_FRAMES // pool // pool, N_MELS // pool // pool
+    flat = 4 * frames * bins
+    fc = (flat * 256 + 256) + bn(256) + prelu + (256 * 128 + 128) + bn(128) + prelu + (128 * 16 + 16)
+    return bn(1) + conv + fc
+
+
+@pytest.mark.parametrize("pool", [1, 2])
+def test_skeleton_parameter_count_matches_the_paper_layout(pool):
+    model = Skeleton(SkeletonConfig(pool=pool))
+    assert count_parameters(model) == _expected_params(pool)
+
+
+def test_unpooled_skeleton_has_the_authors_22m_first_layer():
+    assert count_parameters(Skeleton(SkeletonConfig(pool=1))) > 22_700_000
+    assert count_parameters(Skeleton()) < 1_500_000  # default: 2 x 2 pooling
+
+
+def test_shapes_of_skeleton_and_heads():
+    torch.manual_seed(0)
+    x = torch.randn(5, N_FRAMES, N_MELS) * 20 - 40
+    assert Skeleton()(x).shape == (5, 16)
+    cnn, snn = PairCNN().eval(), SiameseNet().eval()
+    assert cnn(x).shape == (5,)
+    assert snn.embed(x).shape == (5, 16)
+    d = snn(x, x.flip(0))
+    assert d.shape == (5,) and torch.all(d >= 0)
+    assert torch.allclose(snn(x, x), torch.zeros(5), atol=1e-5)
+
+
+def test_skeleton_rejects_wrong_input_shape():
+    with pytest.raises(ValueError, match="173"):
+        Skeleton()(torch.zeros(2, 100, 128))
+
+
+def test_config_round_trips_and_validates():
+    cfg = SkeletonConfig(pool=4, dropout=0.2)
+    assert SkeletonConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(ValueError):
+        SkeletonConfig(kernel_size=2)
+    with pytest.raises(ValueError):
+        SkeletonConfig(dropout=1.0)
+
+
+def test_contrastive_loss_values():
+    d = torch.tensor([0.0, 1.0, 3.0, 1.0])
+    y = torch.tensor([1, 1, 0, 0])
+    # 0.5 * mean([0, 1, relu(2-3)^2 = 0, (2-1)^2 = 1])
+    assert contrastive_loss(d, y, margin=2.0).item() == pytest.approx(0.25)
+    a, b = torch.tensor([[0.0, 0.0]]), torch.tensor([[3.0, 4.0]])
+    assert pairwise_distance(a, b).item() == pytest.approx(5.0)
+
+
+@pytest.mark.parametrize("kind", ["cnn", "snn"])
+def test_a_few_sgd_steps_lower_the_loss(kind):
+    """Separable synthetic log-mels: positives bright in the low bands, negatives elsewhere."""
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    n = 32
+    labels = torch.tensor(np.repeat([1, 0], n // 2), dtype=torch.float32)
+    x = torch.tensor(rng.normal(-60, 5, (n, N_FRAMES, N_MELS)), dtype=torch.float32)
+    x[: n // 2, :, :32] += 30
+    model = PairCNN() if kind == "cnn" else SiameseNet()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+
+    def loss():
+        return model.loss(x, labels) if kind == "cnn" else model.loss(x, x.roll(1, dims=2), labels)
+
+    model.train()
+    first = loss().item()
+    for _ in range(8):
+        opt.zero_grad()
+        value = loss()
+        value.backward()
+        opt.step()
+    assert loss().item() < first

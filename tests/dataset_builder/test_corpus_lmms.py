@@ -1,0 +1,124 @@
+"""lmms corpus: project parsing, Debian licenses, and one real render of a short shortie."""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from nlc.dataset_builder.corpus.licenses import fma_license_from_debian
+from nlc.dataset_builder.corpus.lmms_corpus import build_lmms_corpus, guess_role
+from nlc.dataset_builder.corpus.lmms_project import artist_title, parse_copyright, project_license, read_project
+from nlc.dataset_builder.corpus.truth import bar_activity, read_truth
+from nlc.dataset_builder.fma_metadata import audio_path, read_tracks_csv
+from nlc.errors import InputError
+
+XML = (b'<?xml version="1.0"?><lmms-project version="1.0"><head bpm="93" timesig_numerator="4" '
+       b'timesig_denominator="4"/><song><trackcontainer><track name="Kick"/><track name="Bass"/>'
+       b'</trackcontainer></song></lmms-project>')
+
+COPYRIGHT = """Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+Upstream-Name: LMMS
+
+Files: *
+Copyright: 2004 Someone
+License: GPL-2+
+
+Files: data/projects/demos/Alf42red-*
+ data/projects/demos/CapDan/CapDan-TwilightArea-*
+Copyright: 2010 Armin Heller
+License: CC-BY-SA-3
+
+Files: data/projects/*/Skiessi/*
+Copyright: Skiessi
+License: CC-BY-SA-4
+
+Files: data/projects/shorties/Greshz-*
+Copyright: Greshz
+License: Artistic-2
+"""
+
+
+def test_mmpz_is_qcompressed_xml(tmp_path):
+    mmpz = tmp_path / "Some-Song.mmpz"
+    mmpz.write_bytes(struct.pack(">I", len(XML)) + zlib.compress(XML))
+    mmp = tmp_path / "Some-Song.mmp"
+    mmp.write_bytes(XML)
+    for path in (mmpz, mmp):
+        info = read_project(path)
+        assert info.tempo == 93.0 and info.timesig == (4, 4) and info.tracks == ("Kick", "Bass")
+    mmpz.write_bytes(struct.pack(">I", 5) + zlib.compress(XML))
+    with pytest.raises(InputError, match="Some-Song.mmpz"):
+        read_project(mmpz)
+
+
+def test_artist_title_from_file_name():
+    assert artist_title("/x/Alf42red-Mauiwowi.mmpz") == ("Alf42red", "Mauiwowi")
+    assert artist_title("CapDan-ZeroSumGame-OriginalByZakarra.mmpz") == ("CapDan", "ZeroSumGame OriginalByZakarra")
+    assert artist_title("DirtyLove.mmpz") == ("LMMS", "DirtyLove")
+
+
+def test_debian_copyright_last_match_wins(tmp_path):
+    stanzas = parse_copyright(COPYRIGHT)
+    assert stanzas[1] == (("data/projects/demos/Alf42red-*", "data/projects/demos/CapDan/CapDan-TwilightArea-*"),
+                          "CC-BY-SA-3")
+    cfile = tmp_path / "copyright"
+    cfile.write_text(COPYRIGHT)
+    root = tmp_path / "projects"
+    cases = {"demos/Alf42red-Mauiwowi.mmpz": ("CC-BY-SA-3", "Attribution-ShareAlike 3.0 International"),
+             "demos/Skiessi/Skiessi-C64.mmpz": ("CC-BY-SA-4", "Attribution-ShareAlike 4.0 International"),
+             "shorties/Greshz-CoolSnip.mmpz": ("Artistic-2", "Artistic License 2.0"),
+             "shorties/DirtyLove.mmpz": ("GPL-2+", "GNU General Public License v2.0 or later")}
+    for rel, expected in cases.items():
+        assert project_license(root / rel, copyright_path=cfile, installed_root=root) == expected
+    with pytest.raises(InputError, match="not under"):
+        project_license(tmp_path / "elsewhere.mmpz", copyright_path=cfile, installed_root=root)
+
+
+def test_license_names_fma_style():
+    assert fma_license_from_debian("CC-BY-SA-3") == "Attribution-ShareAlike 3.0 International"
+    assert fma_license_from_debian("CC-BY-SA-4.0") == "Attribution-ShareAlike 4.0 International"
+    assert fma_license_from_debian("BSD-2-clause") == "BSD 2-Clause License"
+    assert fma_license_from_debian("WTFPL") == "WTFPL"
+
+
+def test_role_guess():
+    assert guess_role("Kick 01") == "drum" and guess_role("bassdrum03.ogg") == "drum"
+    assert guess_role("Sub Bass") == "bass" and guess_role("Strings") == "other"
+
+
+SHORTIE = Path("/usr/share/lmms/projects/shorties/Greshz-CoolSnip.mmpz")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("lmms") is None or not SHORTIE.is_file(), reason="needs Debian's lmms + lmms-common")
+def test_render_one_shortie(tmp_path):
+    report = build_lmms_corpus(tmp_path, projects_dir=[str(SHORTIE)], timeout_s=120, progress=False)
+    assert report["failed"] == {} and report["n_finished"] == 1
+    truth = read_truth(tmp_path / "ground_truth" / "000001")
+    assert truth["tempo"] == 140.0 and truth["downbeats"][0] == 0.0
+    np.testing.assert_allclose(np.diff(truth["downbeats"]), 4 * 60 / 140, atol=1e-5)
+    mix, sr = sf.read(audio_path(tmp_path, 1))
+    assert sr == 44100 and np.abs(mix).max() > 0.01
+    stems = [sf.read(tmp_path / "ground_truth" / "000001" / lp["stem"])[0].mean(axis=1) for lp in truth["loops"]]
+    assert len(stems) >= 2
+    starts = np.round(np.append(np.array(truth["downbeats"]) * 44100, truth["n_bars"] * 4 * 60 / 140 * 44100)).astype(int)
+    np.testing.assert_array_equal(bar_activity(stems, starts), truth["layout"])
+    df = read_tracks_csv(tmp_path)
+    assert df.loc[1, ("artist", "name")] == "Greshz" and df.loc[1, ("track", "title")] == "CoolSnip"
+    assert df.loc[1, ("track", "license")] == "Artistic License 2.0"
+    again = build_lmms_corpus(tmp_path, projects_dir=[str(SHORTIE)], timeout_s=120, progress=False)
+    assert again["skipped"] == ["Greshz-CoolSnip.mmpz"] and again["done"] == []
+
+
+def test_failed_project_is_reported_and_skipped(tmp_path):
+    bad = tmp_path / "src" / "Bad-Song.mmp"
+    bad.parent.mkdir()
+    bad.write_bytes(b"<lmms-project><song/></lmms-project>")
+    report = build_lmms_corpus(tmp_path / "out", projects_dir=[str(bad.parent)], progress=False, lmms="lmms")
+    assert report["n_finished"] == 0 and "no <head>" in report["failed"][str(bad)]

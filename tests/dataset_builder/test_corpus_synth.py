@@ -1,0 +1,102 @@
+"""Synthetic corpus: layout matches the stems, structure, determinism, resume."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from nlc.dataset_builder.corpus.synth import build_synth_corpus
+from nlc.dataset_builder.corpus.synth_loops import KIND_ROLES, Grid, Harmony, render_loop
+from nlc.dataset_builder.corpus.synth_layout import LAYOUT_KINDS, make_layout
+from nlc.dataset_builder.corpus.synth_song import TEMPOS, plan_song, render_song
+from nlc.dataset_builder.corpus.truth import bar_activity, read_truth
+from nlc.dataset_builder.fma_metadata import HIPHOP_GENRE_ID, audio_path, read_tracks_csv
+from nlc.features import SAMPLE_RATE
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    out = tmp_path_factory.mktemp("synth")
+    report = build_synth_corpus(out, n_songs=4, seed=3, progress=False)
+    assert report["failed"] == {} and len(report["done"]) == 4
+    return out
+
+
+@pytest.mark.parametrize("track_id", [1, 2, 3, 4])  # one song per layout kind
+def test_layout_matches_stem_bar_energies(corpus, track_id):
+    truth = read_truth(corpus / "ground_truth" / f"{track_id:06d}")
+    assert truth["layout_kind"] == LAYOUT_KINDS[track_id - 1]
+    starts = np.round(np.append(truth["downbeats"], truth["duration"]) * SAMPLE_RATE).astype(int)
+    stems = [sf.read(corpus / "ground_truth" / f"{track_id:06d}" / loop["stem"])[0] for loop in truth["loops"]]
+    np.testing.assert_array_equal(bar_activity(stems, starts), np.array(truth["layout"]))
+    mix, sr = sf.read(audio_path(corpus, track_id))
+    assert sr == SAMPLE_RATE and mix.size == starts[-1]
+    # the mix is the sum of the stems (up to 16-bit rounding)
+    assert np.max(np.abs(mix - np.sum(stems, axis=0))) < 1e-3 * len(stems)
+
+
+def test_truth_structure(corpus):
+    for tid in range(1, 5):
+        truth = read_truth(corpus / "ground_truth" / f"{tid:06d}")
+        assert truth["tempo"] in TEMPOS and 70 <= truth["tempo"] <= 140
+        assert 16 <= truth["n_bars"] <= 32 and 3 <= len(truth["loops"]) <= 6
+        bar_s = 240.0 / truth["tempo"]
+        np.testing.assert_allclose(np.diff(truth["downbeats"]), bar_s, atol=1e-5)
+        assert truth["downbeats"][0] == 0.0
+        layout = np.array(truth["layout"])
+        assert layout.sum(axis=1).min() >= 1 and layout.sum(axis=0).min() >= 1
+        for j, loop in enumerate(truth["loops"]):
+            assert loop["role"] in {"drum", "bass", "pad", "lead"} and loop["bars"] in (1, 2)
+            if loop["bars"] == 2:  # two-bar loops play whole
+                assert np.all(layout[0::2, j] == layout[1::2, j])
+            assert (corpus / "ground_truth" / f"{tid:06d}" / loop["stem"]).is_file()
+
+
+def test_metadata_is_fma_shaped_hiphop(corpus):
+    df = read_tracks_csv(corpus)
+    assert list(df.index) == [1, 2, 3, 4]
+    assert all(g == [HIPHOP_GENRE_ID] for g in df["track", "genres"])
+    assert set(df["track", "genre_top"]) == {"Hip-Hop"}
+    assert df["track", "license"].notna().all() and df["artist", "name"].notna().all()
+
+
+def test_loops_occupy_distinct_spectral_regions():
+    harmony = Harmony(root=9, mode="minor", chords=(0, 5), chord_steps=16)
+    grid = Grid(bar_samples=4 * 60 * SAMPLE_RATE // 90, bars=2, swing=0.0)
+    freqs = np.fft.rfftfreq(grid.n_samples, 1 / SAMPLE_RATE)
+    centroid = {}
+    for j, kind in enumerate(KIND_ROLES):
+        loop = render_loop(kind, grid, harmony, np.random.default_rng(j), song_kinds=tuple(KIND_ROLES))
+        assert loop.shape == (grid.n_samples,) and np.all(np.isfinite(loop))
+        spec = np.abs(np.fft.rfft(loop)) ** 2
+        centroid[kind] = float((freqs * spec).sum() / spec.sum())
+    assert centroid["bass"] < 300 < centroid["pad"] < centroid["lead"]
+    assert centroid["perc"] > 4000 and centroid["arp"] > centroid["pad"]
+
+
+def test_same_seed_identical_files_and_resume(tmp_path, corpus):
+    report = build_synth_corpus(tmp_path, n_songs=2, seed=3, progress=False)
+    assert report["done"] == [1, 2]
+    for tid in (1, 2):
+        a, b = audio_path(tmp_path, tid), audio_path(corpus, tid)
+        assert a.read_bytes() == b.read_bytes()
+        truth = f"ground_truth/{tid:06d}/truth.json"
+        assert (tmp_path / truth).read_text() == (corpus / truth).read_text()
+    # re-run: finished songs are skipped, missing ones rendered
+    again = build_synth_corpus(tmp_path, n_songs=3, seed=3, progress=False)
+    assert again["skipped"] == [1, 2] and again["done"] == [3]
+    assert json.loads((tmp_path / "corpus_report.json").read_text())["n_finished"] == 3
+    a, b = plan_song(1, seed=3), plan_song(1, seed=4)  # another seed, another song
+    assert (a.tempo, a.kinds, a.layout.tobytes(), a.harmony) != (b.tempo, b.kinds, b.layout.tobytes(), b.harmony)
+
+
+def test_every_combination_holds_every_subset():
+    rng = np.random.default_rng(0)
+    layout = make_layout("every_combination", ("drums", "bass", "pad"), (1, 1, 1), rng=rng)
+    rows = {tuple(r) for r in layout}
+    assert len(rows) == 7 and layout.shape[0] >= 16
+    with pytest.raises(ValueError, match="unknown layout kind"):
+        make_layout("random", ("drums",), (1,), rng=rng)

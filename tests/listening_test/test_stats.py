@@ -1,0 +1,146 @@
+"""Every number of the listening-test report against an independent computation.
+
+The reference values are computed here with the csv module, numpy and scipy only (no
+pandas grouping, no pingouin), from the hand-made tests/data/listening_responses.csv.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+
+from nlc.cli import main
+from nlc.listening_test.report import analyse
+from nlc.listening_test.responses import load_responses
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "listening_responses.csv"
+QUESTIONS = ["matched", "innovative", "usable", "rhythm", "harmony", "timbre"]
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[dict[str, str]]:
+    with DATA.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def result() -> dict:
+    return analyse(load_responses(DATA))
+
+
+def _ci(values: list[int]) -> tuple[float, float, float]:
+    x = np.asarray(values, dtype=float)
+    low, high = sps.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=sps.sem(x))
+    return x.mean(), low, high
+
+
+def test_mos_by_question_matches_hand_computation(rows, result):
+    cells = defaultdict(list)
+    for r in rows:
+        cells[(r["system"], r["question"])].append(int(r["rating"]))
+    got = {(m["system"], m["question"]): m for m in result["mos_by_question"]}
+    assert set(got) == set(cells) and len(got) == 4 * 6
+    for key, values in cells.items():
+        mean, low, high = _ci(values)
+        assert got[key]["n"] == len(values)
+        assert got[key]["mos"] == pytest.approx(mean)
+        assert got[key]["ci_low"] == pytest.approx(low)
+        assert got[key]["ci_high"] == pytest.approx(high)
+
+
+def test_mos_by_source_type_is_matched_only(rows, result):
+    cells = defaultdict(list)
+    for r in rows:
+        if r["question"] == "matched":
+            cells[(r["system"], r["source_type"])].append(int(r["rating"]))
+    got = {(m["system"], m["source_type"]): m for m in result["mos_by_source_type"]}
+    assert set(got) == set(cells) and len(got) == 4 * 3
+    for key, values in cells.items():
+        mean, low, high = _ci(values)
+        assert (got[key]["n"], got[key]["mos"]) == (len(values), pytest.approx(mean))
+        assert (got[key]["ci_low"], got[key]["ci_high"]) == (pytest.approx(low), pytest.approx(high))
+
+
+def test_cronbach_alpha_from_its_formula(rows, result):
+    clips = defaultdict(dict)
+    for r in rows:
+        clips[(r["participant"], r["group"], r["system"])][r["question"]] = int(r["rating"])
+    x = np.array([[c[q] for q in QUESTIONS] for c in clips.values()], dtype=float)
+    k = x.shape[1]
+    alpha = k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / x.sum(axis=1).var(ddof=1))
+    got = result["cronbach_alpha"]
+    assert got["alpha"] == pytest.approx(alpha)
+    assert (got["n_clips"], got["k_items"]) == (len(clips), 6)
+    # Feldt's interval
+    n = len(clips)
+    low = 1 - (1 - alpha) * sps.f.isf(0.025, n - 1, (n - 1) * (k - 1))
+    assert got["ci_low"] == pytest.approx(low, abs=1e-3)
+
+
+def _holm(p: list[float]) -> list[float]:
+    m = len(p)
+    order = np.argsort(p)
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        adjusted[i] = running
+    return adjusted.tolist()
+
+
+def test_wilcoxon_holm_and_rank_biserial_match_scipy(rows, result):
+    means = defaultdict(list)  # (question, participant, system) -> ratings
+    for r in rows:
+        means[(r["question"], r["participant"], r["system"])].append(int(r["rating"]))
+    participants = sorted({r["participant"] for r in rows})
+    systems = sorted({r["system"] for r in rows})
+    got = {(w["question"], w["system_a"], w["system_b"]): w for w in result["wilcoxon"]}
+    assert len(got) == 6 * 6  # 6 questions x C(4, 2) pairs
+    for q in QUESTIONS:
+        expected = []
+        for a, b in combinations(systems, 2):
+            x = np.array([np.mean(means[(q, p, a)]) for p in participants])
+            y = np.array([np.mean(means[(q, p, b)]) for p in participants])
+            ref = sps.wilcoxon(x, y, zero_method="wilcox", correction=True, method="auto")
+            d = x - y
+            d = d[d != 0]
+            ranks = sps.rankdata(np.abs(d))
+            rbc = (ranks[d > 0].sum() - ranks[d < 0].sum()) / ranks.sum()
+            w = got[(q, a, b)]
+            assert w["n"] == len(participants)
+            assert w["W"] == pytest.approx(ref.statistic)
+            assert w["p"] == pytest.approx(ref.pvalue)
+            assert w["rbc"] == pytest.approx(rbc)
+            assert (w["mean_a"], w["mean_b"]) == (pytest.approx(x.mean()), pytest.approx(y.mean()))
+            expected.append(ref.pvalue)
+        holm = _holm(expected)
+        for (a, b), h in zip(combinations(systems, 2), holm, strict=True):
+            assert got[(q, a, b)]["p_holm"] == pytest.approx(h)
+
+
+def test_participant_with_two_groups_is_paired_on_means(rows, result):
+    # p13 rated g01 and g03: one paired sample = the mean of the two clips per system.
+    p13 = [r for r in rows if r["participant"] == "p13"]
+    assert {r["group"] for r in p13} == {"g01", "g03"}
+    assert result["n_participants"] == 13
+
+
+def test_cli_writes_report_json_and_figure(tmp_path, capsys):
+    code = main(["stats", str(DATA), "--json", str(tmp_path / "r.json"), "--figure", str(tmp_path / "fig4"),
+                 "--systems", "original,cnn,snn,amu"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "Cronbach's alpha" in out and "| matched | original | cnn |" in out
+    assert "correction=True" in out
+    saved = json.loads((tmp_path / "r.json").read_text())
+    assert saved["systems"] == ["original", "cnn", "snn", "amu"]
+    assert saved["wilcoxon_options"]["correction"] is True
+    assert (tmp_path / "fig4.png").stat().st_size > 10_000
+    assert (tmp_path / "fig4.svg").read_text().lstrip().startswith("<?xml")
