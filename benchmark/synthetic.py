@@ -72,7 +72,7 @@ def synthetic_loop(loop_id: str, *, seed: int = 0) -> np.ndarray:
 
 def synthetic_protocol(
     *, n_validation_songs: int = 40, pairs_per_song: int = 4, n_test_songs: int = 10,
-    n_candidates: int = 100, seed: int = 0,
+    loops_per_song: int = 6, n_candidates: int = 100, seed: int = 0,
 ) -> ProtocolData:
     """Frozen classification and ranking tables over generated loops, audio pre-generated.
 
@@ -81,7 +81,7 @@ def synthetic_protocol(
     from nlc.dataset_builder.frozen_protocol import PROTOCOL_VERSION, freeze_classification, freeze_ranking, protocol_hash
 
     pairs = synthetic_pairs(n_validation_songs=n_validation_songs, pairs_per_song=pairs_per_song,
-                            n_test_songs=n_test_songs, seed=seed)
+                            n_test_songs=n_test_songs, loops_per_song=loops_per_song, seed=seed)
     cls = freeze_classification(pairs, seed=seed)
     rnk = freeze_ranking(pairs, seed=seed, n_candidates=n_candidates)
     ids = sorted(set(cls["query_id"]) | set(cls["candidate_id"]) | set(rnk["query_id"]) | set(rnk["candidate_id"]))

@@ -111,13 +111,13 @@ def validate_loaded(sub: Submission, *, seed: int = 0) -> ValidationReport:
     for size in BATCH_SIZES:
         if size >= n:
             continue
-        for lo in range(0, n, size):
-            part = _score(sub, src[lo:lo + size], tgt[lo:lo + size], f"a batch of {len(src[lo:lo + size])} generated pairs")
-            if not _same(part, full[lo:lo + size]):
-                raise SubmissionError(
-                    f"score() depends on the batch: pair {names[lo]}+{names[(lo + 1) % n]} scored "
-                    f"{full[lo]:.6g} in a batch of {n}, {part[0]:.6g} in a batch of {len(part)} (model in training mode?)"
-                )
+        lo = n - size  # the last pairs: a batch that does not start at the first loop
+        part = _score(sub, src[lo:], tgt[lo:], f"a batch of {size} generated pairs")
+        if not _same(part, full[lo:]):
+            raise SubmissionError(
+                f"score() depends on the batch: pair {names[lo]}+{names[(lo + 1) % n]} scored "
+                f"{full[lo]:.6g} in a batch of {n}, {part[0]:.6g} in a batch of {size} (model in training mode?)"
+            )
     tick = time.perf_counter()
     again = _score(sub, src, tgt, f"a repeated batch of {n} generated pairs")
     pairs_per_second = n / max(time.perf_counter() - tick, 1e-9)  # warm: imports and caches are done
@@ -128,8 +128,8 @@ def validate_loaded(sub: Submission, *, seed: int = 0) -> ValidationReport:
         emb = _embed(sub, loops, f"a batch of {n} generated loops", None)
         dim = emb.shape[1]
         for size in BATCH_SIZES:
-            if size < n and not _same(_embed(sub, loops[:size], f"a batch of {size} generated loops", dim), emb[:size]):
-                raise SubmissionError(f"embed() depends on the batch: loop {names[0]} embeds differently in a batch of {size}")
+            if size < n and not _same(_embed(sub, loops[n - size:], f"a batch of {size} generated loops", dim), emb[n - size:]):
+                raise SubmissionError(f"embed() depends on the batch: loop {names[n - size]} embeds differently in a batch of {size}")
         if not _same(_embed(sub, loops, f"a repeated batch of {n} generated loops", dim), emb):
             raise SubmissionError("embed() is not deterministic: the same loops embedded differently twice")
         _check_score_follows_distance(full, np.linalg.norm(emb - np.roll(emb, -1, axis=0), axis=1), names)

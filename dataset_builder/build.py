@@ -16,7 +16,7 @@ uninterrupted build.
 
 from __future__ import annotations
 
-import dataclasses
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -40,6 +40,8 @@ class BuildResult:
     pending: int
     seconds: float
     info: dict[str, Any] | None
+    song_seconds: float = 0.0
+    """Wall time of the Dask phase alone (cluster start-up included), in seconds."""
 
     @property
     def complete(self) -> bool:
@@ -54,7 +56,7 @@ def _client(workers: int, scheduler: str | None):
     if workers < 1:
         raise InputError(f"--workers must be >= 1, got {workers}")
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs="error")
+                           dashboard_address=None, silence_logs=logging.ERROR)
     return Client(cluster), cluster
 
 
@@ -147,7 +149,7 @@ def build_dataset(corpus: str | os.PathLike[str], out: str | os.PathLike[str], *
     config = ExtractionConfig() if config is None else config
     found: IngestResult = ingest(corpus, genre_id=genre_id)
     work = WorkDir(default_work_dir(out) if work_dir is None else work_dir)
-    settings = {"extraction": dataclasses.asdict(config), "genre_id": genre_id}
+    settings = {"extraction": config.as_dict(), "genre_id": genre_id}
     work.prepare(settings)
     if retry_failed:
         work.forget_failures()
@@ -155,8 +157,10 @@ def build_dataset(corpus: str | os.PathLike[str], out: str | os.PathLike[str], *
     done_before = work.done_ids()
     pending = [s for s in songs if s["song_id"] not in done_before]
     batch = pending if max_songs is None else pending[:max_songs]
+    song_start = time.perf_counter()
     recorded = run_songs(work, batch, config=config, workers=workers, scheduler=scheduler, progress=progress,
                          already=len(songs) - len(pending), total=len(songs))
+    song_seconds = time.perf_counter() - song_start
     wanted = {s["song_id"] for s in songs}
     done = work.done_ids() & wanted
     failures = {k: v for k, v in work.failures().items() if k in wanted}
@@ -172,4 +176,4 @@ def build_dataset(corpus: str | os.PathLike[str], out: str | os.PathLike[str], *
         }
         info = assemble(work, found.songs, out, seed=seed, n_test=n_test, report=report)
     return BuildResult(processed_now=recorded, done=len(done), failed=len(failures), pending=left,
-                       seconds=time.perf_counter() - started, info=info)
+                       seconds=time.perf_counter() - started, info=info, song_seconds=song_seconds)

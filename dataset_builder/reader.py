@@ -83,8 +83,28 @@ def _sha256_cached(path: Path) -> str:
     return _VERIFIED[key]
 
 
+_CANONICAL_HEADER = None
+
+
+def _canonical_header() -> bytes:
+    """The 44-byte header libsndfile writes for a 2-s mono 44.1 kHz 16-bit PCM loop."""
+    global _CANONICAL_HEADER
+    if _CANONICAL_HEADER is None:
+        from .release import encode_wav
+
+        _CANONICAL_HEADER = encode_wav(np.zeros(LOOP_SAMPLES, np.float32))[:44]
+    return _CANONICAL_HEADER
+
+
 def decode_wav(data: bytes) -> np.ndarray:
-    """WAV bytes of one loop -> float32 samples, shape (88200,)."""
+    """WAV bytes of one loop -> float32 samples, shape (88200,).
+
+    The release writes every loop with the same 44-byte header, so the fast path reads
+    the PCM samples with numpy (int16 / 32768, exactly what soundfile returns, 40x
+    faster than soundfile's virtual I/O); any other WAV goes through soundfile.
+    """
+    if len(data) == 44 + 2 * LOOP_SAMPLES and data[:44] == _canonical_header():
+        return np.frombuffer(data, dtype="<i2", offset=44).astype(np.float32) / np.float32(32768.0)
     audio, _ = sf.read(io.BytesIO(data), dtype="float32")
     return audio if audio.ndim == 1 else audio.mean(axis=1)
 

@@ -49,6 +49,7 @@ class Row:
     code: str | None
     submitted: str
     figures: dict[str, Figure] = field(default_factory=dict)
+    method_accuracy: dict[str, Figure] = field(default_factory=dict)
     confidence: float | None = None
 
     def value(self, key: str) -> float:
@@ -66,7 +67,23 @@ def row_of(entry: Entry) -> Row:
         if column.key in metrics:
             ci = intervals.get(column.key) or {}
             figures[column.key] = Figure(float(metrics[column.key]), ci.get("low"), ci.get("high"))
+    method_cis = intervals.get("method_accuracy") or {}
+    per_method = {
+        str(m): Figure(float(v), (method_cis.get(m) or {}).get("low"), (method_cis.get(m) or {}).get("high"))
+        for m, v in (metrics.get("method_accuracy") or {}).items()
+    }
     return Row(
         name=entry.name, slug=entry.slug, verified=entry.verified, paper=entry.paper, code=entry.code,
-        submitted=entry.submitted, figures=figures, confidence=intervals.get("confidence"),
+        submitted=entry.submitted, figures=figures, method_accuracy=per_method,
+        confidence=intervals.get("confidence"),
     )
+
+
+def method_columns(rows: list[Row]) -> list[str]:
+    """Protocol methods present in any row: ``positive``, the five negative methods in the
+    paper's order (section 4.1), then any other method name sorted."""
+    from nlc.dataset_builder.negatives import METHODS
+
+    present = {m for r in rows for m in r.method_accuracy}
+    order = ["positive", *METHODS]
+    return [m for m in order if m in present] + sorted(present - set(order))

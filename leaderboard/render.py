@@ -19,7 +19,7 @@ from pathlib import Path
 
 from nlc.leaderboard.board import DEFAULT_BOARD, BoardConfig, load_board
 from nlc.leaderboard.entry import load_entries
-from nlc.leaderboard.figures import COLUMNS, Row, row_of
+from nlc.leaderboard.figures import COLUMNS, Figure, Row, method_columns, row_of
 from nlc.leaderboard.plot import scatter_svg
 
 VERIFIED_MARK: str = "✓"
@@ -32,23 +32,15 @@ def sorted_rows(board: str | os.PathLike[str]) -> list[Row]:
     return sorted(rows, key=lambda r: (-r.value("top10"), -r.value("accuracy"), r.slug))
 
 
-def _fmt(row: Row, key: str, digits: int) -> str:
-    fig = row.figures.get(key)
+def _fmt(row: Row, key: str, digits: int, *, ci_sep: str = " ", ci_wrap: tuple[str, str] = ("", ""),
+         per_method: bool = False) -> str:
+    """``value [low, high]`` with ``digits`` decimals ("n/a" if the entry lacks the figure)."""
+    fig: Figure | None = (row.method_accuracy if per_method else row.figures).get(key)
     if fig is None:
         return "n/a"
     text = f"{fig.value:.{digits}f}"
     if fig.low is not None and fig.high is not None:
-        text += f" [{fig.low:.{digits}f}, {fig.high:.{digits}f}]"
-    return text
-
-
-def _html_figure(row: Row, key: str, digits: int) -> str:
-    fig = row.figures.get(key)
-    if fig is None:
-        return "n/a"
-    text = f"{fig.value:.{digits}f}"
-    if fig.low is not None and fig.high is not None:
-        text += f"<br><small>[{fig.low:.{digits}f}, {fig.high:.{digits}f}]</small>"
+        text += f"{ci_sep}{ci_wrap[0]}[{fig.low:.{digits}f}, {fig.high:.{digits}f}]{ci_wrap[1]}"
     return text
 
 
@@ -70,7 +62,7 @@ def _header_lines(config: BoardConfig, rows: list[Row]) -> list[str]:
         f"Release **{config.release}**: protocol version `{config.protocol_version}`, "
         f"protocol hash `{config.protocol_hash}`, dataset fingerprint `{config.dataset_fingerprint}`, "
         f"results schema `{config.results_schema_version}`.",
-        f"{len(rows)} entries, {n_verified} verified ({VERIFIED_MARK}: re-run by "
+        f"{len(rows)} {'entry' if len(rows) == 1 else 'entries'}, {n_verified} verified ({VERIFIED_MARK}: re-run by "
         "`nlc-bench leaderboard verify` and reproduced). Sorted by top-10 accuracy, then accuracy. "
         f"Brackets: {_confidence(rows)} bootstrap confidence intervals.",
     ]
@@ -95,6 +87,14 @@ def render_markdown(config: BoardConfig, rows: list[Row]) -> str:
             cells = [str(i), _md_escape(row.name), VERIFIED_MARK if row.verified else UNVERIFIED_MARK]
             cells += [_fmt(row, c.key, c.digits) for c in COLUMNS] + [links, row.submitted[:10]]
             lines.append("| " + " | ".join(cells) + " |")
+        methods = method_columns(rows)
+        if methods:
+            lines += ["", "Classification accuracy per protocol method (for a negative method: the fraction "
+                      "of its pairs rejected; for `positive`: the fraction accepted):", "",
+                      "| Model | " + " | ".join(methods) + " |", "|" + "---|" * (len(methods) + 1)]
+            for row in rows:
+                cells = [_fmt(row, m, 3, per_method=True) for m in methods]
+                lines.append(f"| {_md_escape(row.name)} | " + " | ".join(cells) + " |")
         lines += ["", "The plot of ranking against classification is in `index.html`.", ""]
     else:
         lines += ["No entries yet. See `docs/leaderboard.md` for how to submit.", ""]
@@ -121,9 +121,23 @@ def render_html(config: BoardConfig, rows: list[Row]) -> str:
             links = " ".join(f"<a href=\"{esc(u)}\">{k}</a>" for k, u in (("paper", row.paper), ("code", row.code)) if u)
             out.write(f"<tr id=\"{esc(row.slug)}\"><td>{i}</td><td class=\"name\">{esc(row.name)}</td>")
             out.write(f"<td>{VERIFIED_MARK if row.verified else UNVERIFIED_MARK}</td>")
-            out.write("".join(f"<td>{_html_figure(row, c.key, c.digits)}</td>" for c in COLUMNS))
+            cells = (_fmt(row, c.key, c.digits, ci_sep="<br>", ci_wrap=("<small>", "</small>")) for c in COLUMNS)
+            out.write("".join(f"<td>{cell}</td>" for cell in cells))
             out.write(f"<td class=\"name\">{links}</td><td>{esc(row.submitted[:10])}</td></tr>\n")
-        out.write("</tbody>\n</table>\n<h2>Ranking vs classification</h2>\n")
+        out.write("</tbody>\n</table>\n")
+        methods = method_columns(rows)
+        if methods:
+            out.write("<h2>Classification accuracy per protocol method</h2>\n<p>For a negative method: the "
+                      "fraction of its pairs rejected; for <code>positive</code>: the fraction accepted.</p>\n")
+            out.write("<table>\n<thead><tr><th class=\"name\">Model</th>")
+            out.write("".join(f"<th>{esc(m)}</th>" for m in methods) + "</tr></thead>\n<tbody>\n")
+            for row in rows:
+                cells = (_fmt(row, m, 3, ci_sep="<br>", ci_wrap=("<small>", "</small>"), per_method=True)
+                         for m in methods)
+                out.write(f"<tr><td class=\"name\">{esc(row.name)}</td>" + "".join(f"<td>{c}</td>" for c in cells))
+                out.write("</tr>\n")
+            out.write("</tbody>\n</table>\n")
+        out.write("<h2>Ranking vs classification</h2>\n")
         out.write(scatter_svg(rows))
         out.write("\n")
     else:

@@ -35,7 +35,9 @@ def _lmms(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     fmt = argparse.ArgumentDefaultsHelpFormatter
     corpus = subparsers.add_parser("corpus", help="render a ground-truth corpus (synthetic or lmms demos)",
-                                   description=__doc__, formatter_class=fmt)
+                                   description="Render a corpus with ground truth into an FMA-shaped folder "
+                                   "(fma_metadata/tracks.csv, fma_full/NNN/NNNNNN.wav, ground_truth/NNNNNN/) "
+                                   "that 'nlc-bench dataset build' reads like FMA.", formatter_class=fmt)
     sub = corpus.add_subparsers(dest="corpus_command", metavar="CORPUS", required=True)
 
     synth = sub.add_parser("synth", formatter_class=fmt,

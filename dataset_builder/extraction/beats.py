@@ -3,8 +3,9 @@
 Beats come from librosa's dynamic-programming tracker on a mel onset envelope. A song is
 only usable if its beat is *stable*: tempo inside ``[min_bpm, max_bpm]``, beat intervals
 with a small coefficient of variation, and onsets clearly stronger on the beats than on
-average (pulse clarity); otherwise :class:`~nlc.errors.ExtractionError` says which test
-failed. The bar phase (which of every four beats is the downbeat) is not taken on faith
+average (pulse clarity: autocorrelation of the onset envelope at the beat period); otherwise :class:`~nlc.errors.ExtractionError` says which test
+failed. Trackers like to double a slow tempo; when the sound repeats clearly better
+two tracked bars apart than one, the beat is halved (a loop is one real bar). The bar phase (which of every four beats is the downbeat) is not taken on faith
 from beat 0: each of the four phases is scored by (a) the low-band (kick) onset strength on
 its beats and (b) how much the sound changes, from one bar to the next, right at its beats
 (in loop music, loops enter and leave at bar lines), and the best phase wins.
@@ -20,6 +21,8 @@ from nlc.errors import ExtractionError
 
 LOW_BAND_HZ: float = 200.0
 """Upper edge of the kick band used to score downbeat phases, in Hz."""
+OCTAVE_RATIO: float = 0.8
+"""Halve the tracked tempo when spectra two bars apart differ less than this times one bar apart."""
 
 
 @dataclass(frozen=True)
@@ -32,12 +35,36 @@ class BeatGrid:
     phase: int
     beat_cv: float
     pulse_clarity: float
+    octave_down: bool = False
 
 
 def _share(x: np.ndarray) -> np.ndarray:
     x = np.maximum(np.asarray(x, dtype=np.float64), 0.0)
     total = x.sum()
     return x / total if total > 0 else np.full(x.shape, 1.0 / x.size)
+
+
+def beat_sync(mel_db: np.ndarray, beat_frames: np.ndarray) -> np.ndarray:
+    """Mean mel spectrum (dB) of every beat interval, shape (n_mels, n_beats)."""
+    import librosa
+
+    return librosa.util.sync(mel_db, beat_frames, aggregate=np.mean)[:, 1:]
+
+
+def bar_lag_distance(sync: np.ndarray, lag: int) -> float:
+    """Mean distance between beat-synchronous spectra ``lag`` beats apart (inf if too short)."""
+    if sync.shape[1] <= lag:
+        return float("inf")
+    return float(np.mean(np.linalg.norm(sync[:, lag:] - sync[:, :-lag], axis=0)))
+
+
+def pulse_clarity(env: np.ndarray, period: int) -> float:
+    """Normalised autocorrelation of the onset envelope at lag ``period`` frames (noise ~ 0)."""
+    e = env.astype(np.float64) - env.mean()
+    energy = float(e @ e)
+    if energy <= 0 or period <= 0 or period >= e.size:
+        return 0.0
+    return float(e[period:] @ e[:-period]) / energy
 
 
 def downbeat_phase(beat_frames: np.ndarray, mel_db: np.ndarray, low_env: np.ndarray, *, beats_per_bar: int = 4) -> int:
@@ -47,8 +74,7 @@ def downbeat_phase(beat_frames: np.ndarray, mel_db: np.ndarray, low_env: np.ndar
     bar-to-bar change in the beat-synchronous mel spectrum (see the module docstring).
     """
     n = beat_frames.size
-    edges = np.concatenate([beat_frames, [mel_db.shape[1]]])
-    sync = np.stack([mel_db[:, a:max(b, a + 1)].mean(axis=1) for a, b in zip(edges[:-1], edges[1:])], axis=1)
+    sync = beat_sync(mel_db, beat_frames)
     lag = beats_per_bar
     change = np.zeros(n)
     if n > lag:
@@ -70,7 +96,7 @@ def track_beats(
     min_bpm: float = 60.0,
     max_bpm: float = 200.0,
     max_beat_cv: float = 0.08,
-    min_pulse_clarity: float = 1.3,
+    min_pulse_clarity: float = 0.1,
     beats_per_bar: int = 4,
 ) -> BeatGrid:
     """Track beats and downbeats from a mel spectrogram in dB, shape (n_mels, frames).
@@ -91,10 +117,19 @@ def track_beats(
     tempo = float(np.atleast_1d(tempo)[0])
     if beat_frames.size < 2 * beats_per_bar:
         raise ExtractionError(f"no stable beat: only {beat_frames.size} beats tracked")
+    octave_down = False
+    sync = beat_sync(mel_db, beat_frames)
+    one_bar, two_bars = bar_lag_distance(sync, beats_per_bar), bar_lag_distance(sync, 2 * beats_per_bar)
+    if two_bars < OCTAVE_RATIO * one_bar and tempo / 2 >= min_bpm:
+        # keep every other beat: the set with the stronger onsets is the real beat
+        half = int(np.argmax([env[beat_frames[p::2]].mean() for p in (0, 1)]))
+        beat_frames, octave_down = beat_frames[half::2], True
     ibi = np.diff(beat_frames).astype(np.float64)
+    if ibi.size < 2 * beats_per_bar:
+        raise ExtractionError(f"no stable beat: only {ibi.size + 1} beats tracked")
     cv = float(ibi.std() / np.median(ibi))
     tempo = 60.0 * sr / hop_length / float(np.median(ibi))
-    clarity = float(env[beat_frames].mean() / env.mean())
+    clarity = pulse_clarity(env, int(round(np.median(ibi))))
     if not min_bpm <= tempo <= max_bpm:
         raise ExtractionError(f"no stable beat: tempo {tempo:.1f} BPM outside [{min_bpm:g}, {max_bpm:g}]")
     if cv > max_beat_cv:
@@ -111,4 +146,5 @@ def track_beats(
         down = np.append(down, down[-1] + bar_seconds)
     if down.size < 2:
         raise ExtractionError("no stable beat: not one whole bar")
-    return BeatGrid(tempo=tempo, beats=beat_times, downbeats=down, phase=phase, beat_cv=cv, pulse_clarity=clarity)
+    return BeatGrid(tempo=tempo, beats=beat_times, downbeats=down, phase=phase, beat_cv=cv, pulse_clarity=clarity,
+                    octave_down=octave_down)

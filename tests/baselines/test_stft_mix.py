@@ -6,11 +6,9 @@ import pytest
 from nlc.baselines.stft_mix import StftCache, loop_key, mixed_log_mel
 from nlc.features import LOOP_SAMPLES, log_mel_batch
 
-from baselines_synth import random_loops
 
-
-def test_stft_domain_mix_equals_audio_domain_mix():
-    loops = random_loops(6, seed=1)
+def test_stft_domain_mix_equals_audio_domain_mix(make_loops):
+    loops = make_loops(6, seed=1)
     a, b = loops[:3], loops[3:]
     expected = log_mel_batch(0.5 * a + 0.5 * b)
     cache = StftCache()
@@ -26,8 +24,8 @@ def test_stft_domain_mix_equals_audio_domain_mix():
         assert power_error < 1e-5 * 10 ** (expected.max() / 10)
 
 
-def test_cache_reuses_each_distinct_loop():
-    loops = random_loops(3, seed=2)
+def test_cache_reuses_each_distinct_loop(make_loops):
+    loops = make_loops(3, seed=2)
     cache = StftCache(max_loops=10)
     src = np.repeat(loops[:1], 3, axis=0)  # one query against three candidates
     first = mixed_log_mel(src, loops, cache=cache)
@@ -37,8 +35,8 @@ def test_cache_reuses_each_distinct_loop():
     np.testing.assert_array_equal(first, again)
 
 
-def test_cache_is_bounded_and_key_is_content_based():
-    loops = random_loops(4, seed=3)
+def test_cache_is_bounded_and_key_is_content_based(make_loops):
+    loops = make_loops(4, seed=3)
     cache = StftCache(max_loops=2)
     cache.stfts(loops)
     assert len(cache) == 2

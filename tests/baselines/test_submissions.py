@@ -10,12 +10,10 @@ from nlc.baselines.models import PairCNN, SiameseNet
 from nlc.errors import InputError, SubmissionError
 from nlc.protocol import load_submission
 
-from baselines_synth import random_loops
-
 
 @pytest.fixture(scope="module")
-def pairs():
-    loops = random_loops(6, seed=4)
+def pairs(make_loops):
+    loops = make_loops(6, seed=4)
     return loops[:3], loops[3:]
 
 

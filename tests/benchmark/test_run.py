@@ -45,6 +45,7 @@ def write(folder, body, name):
     return path
 
 
+@pytest.mark.slow
 def test_example_validates_and_runs_on_tiny_dataset(tiny_dataset, tmp_path, capsys):
     assert main(["validate", str(EXAMPLE)]) == 0
     assert "OK, embedding model" in capsys.readouterr().out

@@ -9,7 +9,7 @@ from nlc.leaderboard.board import init_board, load_board
 from nlc.leaderboard.checks import check_entry
 from nlc.leaderboard.submit import submit_entry
 
-from conftest import results_for
+from leaderboard_fixtures import results_for
 
 
 def test_awaiting_board_then_bound_to_a_build(tmp_path, tiny_dataset):

@@ -31,13 +31,18 @@ def test_render_is_deterministic_and_complete(board, results_file):
     render_board(board)
     assert (board / "README.md").read_bytes() == readme and (board / "index.html").read_bytes() == page
     text = readme.decode()
-    table = [line for line in text.splitlines() if line.startswith("| ")]
+    blocks = [b.splitlines() for b in text.split("\n\n")]
+    table = next(b for b in blocks if b[0].startswith("| # |"))
+    table = [table[0]] + table[2:]
     assert len(table) == 1 + 3 and "Top-10" in table[0] and "Avg. rank" in table[0]
+    methods = next(b for b in blocks if b[0].startswith("| Model |"))
+    assert methods[0] == "| Model | positive | random | selected | reverse | shift | rearrange |"
+    assert len(methods) == 2 + 3
     assert "| 1 | Strong model | ✓ |" in table[1] and "[code](https://example.org/code)" in table[1]
     assert "Weak \\| model" in text  # a pipe in a name cannot break the table
     assert re.search(r"\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]", table[1])  # value [CI]
     html = page.decode()
-    assert html.count("<tr id=") == 3 and "<svg" in html and "Weak | model" in html
+    assert html.count("<tr id=") == 3 and "<svg" in html and "per protocol method" in html and "Weak | model" in html
     assert "ranking top-10 accuracy" in html and "classification accuracy" in html
     assert html.index('id="strong-model"') < html.index('id="middle"')
 

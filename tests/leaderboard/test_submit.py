@@ -1,6 +1,5 @@
 import json
 
-import numpy as np
 import pytest
 
 from nlc.benchmark import results as R
@@ -10,7 +9,7 @@ from nlc.leaderboard.checks import check_entry
 from nlc.leaderboard.entry import load_entry
 from nlc.leaderboard.submit import submit_entry
 
-from conftest import PROTOCOL, results_for
+from leaderboard_fixtures import PROTOCOL, results_for
 
 
 def _edit(path, change):

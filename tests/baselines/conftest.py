@@ -1,6 +1,7 @@
-"""Synthesised 2-s loops for the baseline tests (no files, no dataset)."""
+"""Fixtures of the baseline tests: synthesised 2-s loops (no files, no dataset)."""
 
 import numpy as np
+import pytest
 
 from nlc.features import BEAT_SAMPLES, LOOP_SAMPLES, SAMPLE_RATE
 
@@ -30,3 +31,15 @@ def random_loops(n: int, *, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     roots = rng.uniform(110, 330, size=(n, 4))
     return np.stack([chord_loop(r, seed=seed + i) for i, r in enumerate(roots)])
+
+
+@pytest.fixture(scope="session")
+def make_chord_loop():
+    """The :func:`chord_loop` synthesiser."""
+    return chord_loop
+
+
+@pytest.fixture(scope="session")
+def make_loops():
+    """The :func:`random_loops` synthesiser."""
+    return random_loops

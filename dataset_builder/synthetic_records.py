@@ -1,0 +1,98 @@
+"""Synthetic finished-song records: a complete dataset without loop extraction, in seconds.
+
+Tests of every subsystem need a real ``nlc-loops/`` folder, and benchmarks of the reader
+need a big one; extracting loops from audio would take minutes. These helpers synthesise
+2-s loops (kick/snare patterns, bass lines, chords), record them as finished songs in a
+build work folder exactly as :mod:`~nlc.dataset_builder.build` would, and release them
+with the real :func:`~nlc.dataset_builder.assemble.assemble` (pairs, splits, frozen
+protocol, Parquet shards, card). Only extraction is bypassed.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import soundfile as sf
+
+from nlc.features import BEAT_SAMPLES, LOOP_SAMPLES, SAMPLE_RATE
+
+TINY_SONGS: int = 20
+TINY_SEED: int = 7
+_TINY_LICENSES = (["cc-by"] * 7 + ["cc-by-nc-sa"] * 3 + ["cc0"] * 2)
+_RAW = {"cc-by": "Attribution 4.0 International",
+        "cc-by-nc-sa": "Attribution-Noncommercial-Share Alike 3.0 United States",
+        "cc0": "CC0 1.0 Universal"}
+
+
+def synth_loop(role: str, *, rng: np.random.Generator) -> np.ndarray:
+    """One 2-s loop (88,200 samples at 44.1 kHz) of a drum, bass or chord part."""
+    t = np.arange(LOOP_SAMPLES) / SAMPLE_RATE
+    out = np.zeros(LOOP_SAMPLES, dtype=np.float64)
+    if role == "drum":
+        decay = np.exp(-np.arange(4000) / 400.0)
+        for beat in range(4):
+            start = beat * BEAT_SAMPLES
+            if beat % 2 == 0:
+                out[start:start + 4000] += np.sin(2 * np.pi * 55 * np.arange(4000) / SAMPLE_RATE) * decay
+            else:
+                out[start:start + 4000] += rng.standard_normal(4000) * decay * 0.6
+    elif role == "bass":
+        notes = 41.2 * 2 ** (rng.integers(0, 12, size=4) / 12)
+        for beat, f in enumerate(notes):
+            seg = slice(beat * BEAT_SAMPLES, (beat + 1) * BEAT_SAMPLES)
+            out[seg] = np.sin(2 * np.pi * f * t[seg]) * np.exp(-np.arange(BEAT_SAMPLES) / 8000.0)
+    else:
+        root = 220 * 2 ** (rng.integers(0, 12) / 12)
+        for ratio in (1.0, 1.26, 1.5):
+            out += np.sin(2 * np.pi * root * ratio * t) / 3
+        out *= 0.5 + 0.5 * np.sin(2 * np.pi * 0.5 * t) ** 2
+    return (0.5 * out / max(np.abs(out).max(), 1e-9)).astype(np.float32)
+
+
+def _wav_bytes(audio: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    sf.write(buffer, audio, SAMPLE_RATE, format="WAV", subtype="PCM_16")
+    return buffer.getvalue()
+
+
+def make_records(work_root: Path, *, n_songs: int = TINY_SONGS, seed: int = TINY_SEED):
+    """Record ``n_songs`` synthetic finished songs in a work folder; returns (WorkDir, songs)."""
+    from nlc.dataset_builder.workdir import WorkDir
+
+    rng = np.random.default_rng(seed)
+    work = WorkDir(work_root)
+    work.prepare({"tiny": True})
+    songs = []
+    for k in range(n_songs):
+        song_id = f"{100 + k:06d}"
+        roles = ["drum", "bass", "other"] + (["other"] if k % 2 else [])
+        ids = [f"loop{j:02d}" for j in range(len(roles))]
+        files = {f"loops/{i}.wav": _wav_bytes(synth_loop(r, rng=rng)) for i, r in zip(ids, roles)}
+        pairs = "loop_a,loop_b\n" + "".join(f"{a},{b}\n" for x, a in enumerate(ids) for b in ids[x + 1:])
+        files["pairs.csv"] = pairs.encode()
+        files["summary.json"] = json.dumps({"song_id": song_id, "tempo": float(rng.uniform(80, 110)),
+                                            "n_bars": 16, "loops": ids}).encode()
+        buf = io.BytesIO()
+        np.save(buf, np.ones((16, len(ids)), dtype=np.float32))
+        files["layout.npy"] = buf.getvalue()
+        work.store_song(song_id, files, roles=dict(zip(ids, roles)))
+        group = _TINY_LICENSES[k % len(_TINY_LICENSES)]
+        songs.append({"song_id": song_id, "audio_path": f"fma_full/{song_id[:3]}/{song_id}.wav", "subset": "full",
+                      "license": group, "license_raw": _RAW[group], "artist": f"Artist {k}",
+                      "title": f"Song {k}", "duration": 60.0})
+    return work, pd.DataFrame(songs)
+
+
+def build_synthetic_dataset(out: Path, *, work_root: Path, n_songs: int = TINY_SONGS,
+                            seed: int = TINY_SEED) -> Path:
+    """Build a synthetic dataset folder of ``n_songs`` songs at ``out`` (see the module docstring)."""
+    from nlc.dataset_builder.assemble import assemble
+
+    work, songs = make_records(work_root, n_songs=n_songs, seed=seed)
+    assemble(work, songs, out, seed=seed, n_test=100,
+             report={"corpus": "tiny-synthetic", "songs": {"processed": len(songs)}, "failed": {}})
+    return out

@@ -1,0 +1,36 @@
+import json
+
+from nlc.cli import build_parser, main
+from nlc.leaderboard.board import DEFAULT_BOARD
+
+
+def test_board_defaults_to_the_repository_board():
+    args = build_parser().parse_args(["leaderboard", "submit", "r.json", "--name", "x"])
+    assert args.board == str(DEFAULT_BOARD) and DEFAULT_BOARD.name == "board"
+    assert build_parser().parse_args(["leaderboard", "render"]).board == str(DEFAULT_BOARD)
+
+
+def test_init_submit_render_from_the_command_line(tmp_path, tiny_dataset, capsys):
+    board = tmp_path / "syn"
+    assert main(["leaderboard", "init", "--data", str(tiny_dataset), "--board", str(board),
+                 "--release", "synthetic"]) == 0
+    assert "protocol" in capsys.readouterr().out
+    assert json.loads((board / "board.json").read_text())["release"] == "synthetic"
+    assert (board / "README.md").is_file() and (board / "index.html").is_file()
+
+
+def test_submit_and_refusal_from_the_command_line(board, results_file, capsys):
+    good = results_file(seed=5)
+    assert main(["leaderboard", "submit", str(good), "--board", str(board), "--name", "Good one",
+                 "--paper", "https://example.org/paper"]) == 0
+    assert "good-one.json" in capsys.readouterr().out
+    assert "Good one" in (board / "README.md").read_text()
+    bad = results_file(seed=6)
+    raw = json.loads(bad.read_text())
+    raw["metrics"]["roc_auc"] = 0.99
+    bad.write_text(json.dumps(raw))
+    assert main(["leaderboard", "submit", str(bad), "--board", str(board), "--name", "Bad one"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("nlc-bench: error:") and "field metrics.roc_auc" in err and len(err.splitlines()) == 1
+    assert not (board / "submissions" / "bad-one.json").exists()
+    assert main(["leaderboard", "render", "--board", str(board)]) == 0
