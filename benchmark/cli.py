@@ -33,7 +33,7 @@ def _run(args: argparse.Namespace) -> int:
     data = open_protocol(args.data)
     results = run_benchmark(
         args.submission, data, seed=args.seed, device=args.device, batch_size=args.batch_size,
-        n_resamples=args.n_resamples, progress=not args.no_progress, log=_log,
+        n_resamples=args.n_resamples, progress=not args.no_progress, name=args.name, log=_log,
     )
     save_results(results, args.out)
     print(run_report(results))
@@ -91,6 +91,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("submission", type=Path, help="the submission's .py file")
     p.add_argument("--data", type=Path, required=True, help="the nlc-loops/ dataset folder")
     p.add_argument("--out", type=Path, required=True, help="results JSON file to write")
+    p.add_argument("--name", help="model name in the results (default: file stem, or folder of a submission.py)")
     _common_run_options(p)
     p.set_defaults(handler=_run)
 

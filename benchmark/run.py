@@ -58,6 +58,11 @@ def open_protocol(path: str | os.PathLike[str]) -> ProtocolData:
     )
 
 
+def model_name(path: Path) -> str:
+    """Display name of a submission file: its stem, or its folder's name for ``submission.py``."""
+    return path.parent.name if path.stem == "submission" else path.stem
+
+
 def seed_everything(seed: int) -> None:
     """Seed Python's, numpy's legacy and torch's global generators (for submissions that use them)."""
     random.seed(seed)
@@ -79,6 +84,7 @@ def run_benchmark(
     n_resamples: int = N_RESAMPLES,
     confidence: float = CONFIDENCE,
     progress: bool = False,
+    name: str | None = None,
     log: Callable[[str], None] = lambda _: None,
 ) -> R.BenchmarkResults:
     """Validate, score and evaluate one submission on the frozen protocol.
@@ -101,6 +107,9 @@ def run_benchmark(
         Level of the bootstrap intervals.
     progress : bool, default False
         Show tqdm progress bars on stderr.
+    name : str or None, default None
+        Model name in the results; by default the file's stem, or its folder's name for a
+        file called ``submission.py`` (a trained run folder, ``runs/NAME/submission.py``).
     log : callable, default no-op
         Receives one line per stage (the CLI prints them on stderr).
 
@@ -158,7 +167,7 @@ def run_benchmark(
     stages["metrics"] = time.perf_counter() - tick
     return R.BenchmarkResults(
         model=R.ModelInfo(
-            name=sub.name, file=path.name, sha256=file_sha256(path), threshold=sub.threshold,
+            name=name or model_name(path), file=path.name, sha256=file_sha256(path), threshold=sub.threshold,
             ranking_by="embed" if sub.has_embed else "score",
         ),
         dataset=R.DatasetInfo(

@@ -19,7 +19,8 @@ import pandas as pd
 
 from nlc.errors import InputError
 
-from .release import PAIR_COLUMNS, AUDIO_COLUMNS, normalise_wav, write_release
+from .layout import AUDIO_COLUMNS, PAIR_COLUMNS, normalise_wav
+from .release import write_release
 from .workdir import ROLES_FILE, WorkDir
 
 SUMMARY_TEMPO_KEYS: tuple[str, ...] = ("tempo", "bpm")

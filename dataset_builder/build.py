@@ -66,9 +66,11 @@ def run_songs(work: WorkDir, songs: list[dict[str, Any]], *, config: Any, worker
 
     Results are recorded in completion order (which varies between runs); nothing
     downstream depends on that order. A worker that dies on a song (crash, out of
-    memory) makes Dask raise for that future; the song is then recorded as failed.
+    memory) makes Dask raise KilledWorker for that future; the song is then recorded as
+    failed. Any other exception is a bug of the task machinery and stops the build (every
+    song recorded so far is kept).
     """
-    from dask.distributed import as_completed
+    from dask.distributed import KilledWorker, as_completed
     from tqdm.auto import tqdm
 
     from .song_task import process_song
@@ -88,7 +90,7 @@ def run_songs(work: WorkDir, songs: list[dict[str, Any]], *, config: Any, worker
             song_id = future.key.split("-", 1)[1] if isinstance(future.key, str) else str(future.key)
             try:
                 result = future.result()
-            except Exception as exc:  # the worker died or the task could not run
+            except KilledWorker as exc:  # the song killed its worker (crash, out of memory)
                 result = {"song_id": song_id, "ok": False, "reason": f"worker failed: {type(exc).__name__}: {exc}"}
             future.release()
             if result["ok"]:

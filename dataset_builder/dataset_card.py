@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .release import PROTOCOL_SPLITS, SPLITS
+from .layout import PROTOCOL_SPLITS, SPLITS
 
 CITATION = """@inproceedings{chen2020neural,
   title     = {Neural Loop Combiner: Neural Network Models for Assessing the Compatibility of Loops},

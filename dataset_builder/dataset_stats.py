@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from .reader import LoopsDataset, open_dataset
-from .release import SPLITS
+from .layout import SPLITS
 
 TABLE1_COLUMNS: tuple[str, ...] = ("# loops", "# loop pairs", "# songs")
 _ROW_NAMES = {"train": "Training set", "validation": "Validation set", "test": "Test set", "total": "Σ"}

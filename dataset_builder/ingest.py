@@ -99,25 +99,27 @@ def ingest(corpus: str | os.PathLike[str], *, genre_id: int | None = HIPHOP_GENR
     if not root.is_dir():
         raise InputError(f"{root}: corpus folder does not exist")
     tracks = read_tracks_csv(root)
+    n_tracks = int(len(tracks))
     if genre_id is not None and ("track", "genres_all") not in tracks.columns:
         raise InputError(f"{root}: tracks.csv has no ('track', 'genres_all') column to select genre {genre_id}")
     left_out: Counter[str] = Counter()
     skipped: dict[str, str] = {}
     rows = []
-    durations = tracks["track", "duration"] if ("track", "duration") in tracks.columns else None
-    n_genre = 0
-    for track_id in sorted(int(t) for t in tracks.index):
-        row = tracks.loc[track_id]
-        if genre_id is not None and genre_id not in row["track", "genres_all"]:
-            continue
-        n_genre += 1
-        raw = _text(row["track", "license"])
+    if genre_id is not None:  # one pass over the list column, then only the selected rows
+        tracks = tracks[[genre_id in genres for genres in tracks["track", "genres_all"]]]
+    tracks = tracks.sort_index()
+    n_genre = int(len(tracks))
+    duration = (tracks["track", "duration"] if ("track", "duration") in tracks.columns
+                else pd.Series(float("nan"), index=tracks.index))
+    columns = zip(tracks.index, tracks["track", "license"], tracks["artist", "name"], tracks["track", "title"], duration)
+    for track_id, license_raw, artist, title, seconds in columns:
+        raw = _text(license_raw)
         group = license_group(raw)
         if group is None:
             left_out[raw or "(none)"] += 1
             continue
-        song_id = track_id_str(track_id)
-        found = find_audio(root, track_id, subsets=subsets)
+        song_id = track_id_str(int(track_id))
+        found = find_audio(root, int(track_id), subsets=subsets)
         if found is None:
             skipped[song_id] = f"no audio file in {', '.join(f'fma_{s}/' for s in subsets)}"
             continue
@@ -125,12 +127,11 @@ def ingest(corpus: str | os.PathLike[str], *, genre_id: int | None = HIPHOP_GENR
         if path.stat().st_size == 0:
             skipped[song_id] = f"{path.relative_to(root)}: empty file"
             continue
-        duration = float(durations.loc[track_id]) if durations is not None and pd.notna(durations.loc[track_id]) else float("nan")
         rows.append({
             "song_id": song_id, "audio_path": str(path), "subset": subset, "license": group,
-            "license_raw": raw, "artist": _text(row["artist", "name"]), "title": _text(row["track", "title"]),
-            "duration": duration,
+            "license_raw": raw, "artist": _text(artist), "title": _text(title),
+            "duration": float(seconds) if pd.notna(seconds) else float("nan"),
         })
     songs = pd.DataFrame(rows, columns=list(SONG_COLUMNS))
-    return IngestResult(songs=songs, n_tracks=int(len(tracks)), n_genre=n_genre,
+    return IngestResult(songs=songs, n_tracks=n_tracks, n_genre=n_genre,
                         licenses_left_out=dict(left_out), skipped=skipped)

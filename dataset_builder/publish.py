@@ -16,7 +16,7 @@ from typing import Any
 from nlc.errors import InputError
 
 from .reader import open_dataset
-from .release import BUILD_REPORT, CARD, DATA_DIR, PROTOCOL_DIR, PROTOCOL_JSON
+from .layout import BUILD_REPORT, CARD, DATA_DIR, PROTOCOL_DIR, PROTOCOL_JSON
 
 ALLOW_PATTERNS: tuple[str, ...] = (CARD, PROTOCOL_JSON, BUILD_REPORT, f"{DATA_DIR}/**/*.parquet",
                                    f"{PROTOCOL_DIR}/*.parquet")

@@ -39,7 +39,7 @@ from nlc.errors import InputError, IntegrityError
 from nlc.features import LOOP_SAMPLES
 from nlc.provenance import file_sha256
 
-from .release import AUDIO_COLUMNS, PROTOCOL_JSON, SPLITS, fingerprint, read_protocol_table
+from .layout import AUDIO_COLUMNS, PAIR_COLUMNS, PROTOCOL_JSON, SPLITS, fingerprint, read_protocol_table
 
 DEFAULT_CACHE_LOOPS: int = 4096
 """Decoded loops kept in memory by default (4096 x 353 kB = 1.4 GB)."""
@@ -90,7 +90,7 @@ def _canonical_header() -> bytes:
     """The 44-byte header libsndfile writes for a 2-s mono 44.1 kHz 16-bit PCM loop."""
     global _CANONICAL_HEADER
     if _CANONICAL_HEADER is None:
-        from .release import encode_wav
+        from .layout import encode_wav
 
         _CANONICAL_HEADER = encode_wav(np.zeros(LOOP_SAMPLES, np.float32))[:44]
     return _CANONICAL_HEADER
@@ -131,7 +131,7 @@ class LoopsDataset:
     def _shards(self, split: str | None, groups: Iterable[str] | None) -> list[str]:
         if split is not None and split not in SPLITS:
             raise InputError(f"unknown split {split!r}; expected one of {SPLITS}")
-        chosen = list(self.groups) if groups is None else list(groups)
+        chosen = list(self.groups) if groups is None else [groups] if isinstance(groups, str) else list(groups)
         unknown = [g for g in chosen if g not in self.groups]
         if unknown:
             raise InputError(f"{self.root}: no license group(s) {unknown}; present: {list(self.groups)}")
@@ -146,8 +146,7 @@ class LoopsDataset:
             columns = [n for n in schema.names if n not in AUDIO_COLUMNS]
             frames.append(pq.read_table(self.root / rel, columns=columns).to_pandas())
         if not frames:
-            columns = [n for n in pq.read_schema(self.root / self._shards(None, None)[0]).names if n not in AUDIO_COLUMNS]
-            return pd.DataFrame(columns=columns)
+            return pd.DataFrame(columns=[c for c in PAIR_COLUMNS if c not in AUDIO_COLUMNS])
         return pd.concat(frames, ignore_index=True).sort_values("pair_id", ignore_index=True)
 
     def loops(self, split: str | None = None, *, groups: Sequence[str] | None = None) -> pd.DataFrame:

@@ -70,6 +70,7 @@ def process_song(song: Mapping[str, Any], *, config: Any = None) -> dict[str, An
         or ``{"song_id", "ok": False, "reason": str}``.
     """
     from .extraction import ExtractionConfig, extract_song
+    from .instrumentation import classify_roles
 
     song_id = str(song["song_id"])
     config = ExtractionConfig() if config is None else config
@@ -81,8 +82,6 @@ def process_song(song: Mapping[str, Any], *, config: Any = None) -> dict[str, An
             wavs = sorted((folder / "loops").glob("*.wav"))
             roles: dict[str, str] = {}
             if wavs:
-                from .instrumentation import classify_roles
-
                 loops = np.stack([load_audio(p, allow_silence=True) for p in wavs])
                 roles = {p.stem: str(r) for p, r in zip(wavs, classify_roles(loops))}
             return {"song_id": song_id, "ok": True, "files": _folder_files(folder), "roles": roles}

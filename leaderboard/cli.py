@@ -81,9 +81,8 @@ def register(subparsers: Any) -> None:
                         "(omit to create a board awaiting its release)")
     _board_arg(p)
     p.add_argument("--release", default=None,
-                   help="release name, e.g. fma, synthetic, lmms (default: the existing board's)")
-    p.add_argument("--title", default=None, help="heading of the rendered board "
-                   "(default: 'nlc-bench leaderboard: <release> release')")
+                   help="release name, e.g. fma, synthetic, lmms; None keeps the existing board's")
+    p.add_argument("--title", default=None, help="heading of the rendered board; None: 'nlc-bench leaderboard: <release> release'")
     p.set_defaults(handler=_init)
 
     p = sub.add_parser("submit", help="check a results file and add it to a board", formatter_class=fmt)
@@ -99,14 +98,14 @@ def register(subparsers: Any) -> None:
     p = sub.add_parser("verify", help="re-run an entry's model sandboxed and mark it verified if reproduced",
                        formatter_class=fmt)
     p.add_argument("entry", help="entry file, BOARD/submissions/<slug>.json")
-    p.add_argument("--model", required=True, help="the submitted model file (its SHA-256 must match the entry)")
+    p.add_argument("--model", required=True, help="the submitted model file; its SHA-256 must match the entry's model.sha256")
     p.add_argument("--data", default="nlc-loops", help="the dataset build the board is bound to")
-    p.add_argument("--board", default=None, help="board folder (default: the folder above the entry's submissions/)")
+    p.add_argument("--board", default=None, help="board folder; None: the folder above the entry's submissions/")
     p.add_argument("--timeout", type=float, default=3600.0, help="wall-clock limit of the re-run, in seconds")
     p.add_argument("--memory-mb", type=int, default=16384,
                    help="address-space limit (RLIMIT_AS) of the re-run, in MiB; 0: none (needed for CUDA)")
     p.add_argument("--device", choices=("cpu", "cuda"), default=None,
-                   help="device of the re-run (default: the submitted run's)")
+                   help="device of the re-run; None: the submitted run's")
     p.add_argument("--no-netns", action="store_true",
                    help="do not use `unshare --net` even if available (in-process network guard only)")
     p.add_argument("--no-render", action="store_true", help="do not re-render the board afterwards")

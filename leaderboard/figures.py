@@ -79,11 +79,13 @@ def row_of(entry: Entry) -> Row:
     )
 
 
-def method_columns(rows: list[Row]) -> list[str]:
-    """Protocol methods present in any row: ``positive``, the five negative methods in the
-    paper's order (section 4.1), then any other method name sorted."""
-    from nlc.dataset_builder.negatives import METHODS
+METHOD_ORDER: tuple[str, ...] = ("positive", "random", "selected", "reverse", "shift", "rearrange")
+"""Display order of the per-method columns: ``positive``, then the negative methods in the
+paper's order (section 4.1). Kept here rather than imported from
+:mod:`nlc.dataset_builder.negatives`, which imports torch; a test pins the two together."""
 
+
+def method_columns(rows: list[Row]) -> list[str]:
+    """Protocol methods present in any row, in :data:`METHOD_ORDER`, then others sorted."""
     present = {m for r in rows for m in r.method_accuracy}
-    order = ["positive", *METHODS]
-    return [m for m in order if m in present] + sorted(present - set(order))
+    return [m for m in METHOD_ORDER if m in present] + sorted(present - set(METHOD_ORDER))

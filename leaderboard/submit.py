@@ -3,8 +3,9 @@
 ``submit_entry`` is the Python API behind ``nlc-bench leaderboard submit`` (the demo calls
 it for every baseline). A submission is refused unless the result file passes every check
 of :func:`nlc.leaderboard.checks.check_results`; it is also refused when the board already
-holds an entry of the same name (same slug) unless ``replace=True``, or an entry with
-identical per-item outputs under another name (the same run submitted twice).
+holds an entry of the same name (same slug) unless ``replace=True``, or an entry of the
+same model file (SHA-256) with identical per-item outputs under another name (the same run
+submitted twice; baselines sharing a submission file but not their weights differ in outputs).
 """
 
 from __future__ import annotations
@@ -84,8 +85,10 @@ def submit_entry(
         if other == target:
             continue
         previous = load_entry(other)
-        if outputs_digest(results_from_entry(previous, source=str(other))) == fresh:
-            raise InputError(f"{results_path}: identical per-item outputs are already on the board as {previous.name!r}")
+        earlier = results_from_entry(previous, source=str(other))
+        if earlier.model.sha256 == results.model.sha256 and outputs_digest(earlier) == fresh:
+            raise InputError(f"{results_path}: this run (same model file, identical per-item outputs) is already "
+                             f"on the board as {previous.name!r}")
     stored = results.model_dump(mode="json")
     entry = Entry(
         name=name, slug=slug, paper=paper, code=code, submitted=_utc_now(),

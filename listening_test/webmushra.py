@@ -12,7 +12,8 @@ stimuli_rating, stimuli, rating_time`` (the rating written with spaces around it
 ``NA`` when not given). :func:`lms_to_long` turns that into our long format. Participants
 are told apart by a column (``session_uuid``, ``participant`` or ``uuid``, or the one
 named); failing that, by session blocks: write.php appends each session's rows together,
-so a new participant starts where the session id changes or a (page, clip) pair repeats.
+so a new participant starts where the test id, the group (one config per group) or any
+finish-page field changes, or where a (page, clip) pair repeats.
 """
 
 from __future__ import annotations
@@ -74,14 +75,19 @@ def write_configs(manifest: Manifest, out_dir: str | os.PathLike[str], *,
     return paths
 
 
-def _participants(rows: list[dict[str, str]], column: str | None) -> list[str]:
+def _participants(rows: list[dict[str, str]], column: str | None, fields: list[str]) -> list[str]:
     if column is not None:
         return [f"{r['session_test_id']}:{r[column].strip()}" for r in rows]
-    ids, seen, block, last_test = [], set(), 0, None
+    ids: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    block, last = 0, None
     for r in rows:
-        key = (r["trial_id"].strip(), r["stimuli"].strip())
-        if r["session_test_id"] != last_test or key in seen:
-            block, seen, last_test = block + 1, set(), r["session_test_id"]
+        trial = r["trial_id"].strip()
+        key = (trial, r["stimuli"].strip())
+        # one config = one group, and write.php appends a session's rows together
+        marker = (r["session_test_id"], trial.partition("__")[0], *(r[f] for f in fields))
+        if marker != last or key in seen:
+            block, seen, last = block + 1, set(), marker
         seen.add(key)
         ids.append(f"{r['session_test_id']}:session{block:04d}")
     return ids
@@ -109,9 +115,10 @@ def lms_to_long(path: str | os.PathLike[str], manifest: Manifest, *, participant
         participant_column = next((c for c in PARTICIPANT_COLUMNS if c in header), None)
     elif participant_column not in header:
         raise InputError(f"{path} line 1: no column {participant_column!r}")
+    fields = header[header.index("session_test_id") + 1:header.index("trial_id")]
     clips = manifest.clip_index()
     out = []
-    for r, participant in zip(rows, _participants(rows, participant_column), strict=True):
+    for r, participant in zip(rows, _participants(rows, participant_column, fields), strict=True):
         trial = r["trial_id"].strip()
         group, sep, question = trial.partition("__")
         if not sep or question not in QUESTIONS:

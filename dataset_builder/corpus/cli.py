@@ -63,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                                         "/usr/share/lmms/projects/shorties"],
                       help="folders searched recursively for .mmp/.mmpz projects (or project files)")
     lmms.add_argument("--timeout", type=float, default=900.0,
-                      help="per-song limit in seconds for each lmms call (render, rendertracks)")
+                      help="per-song time limit in seconds (render + rendertracks together); a song over it is reported and skipped")
     lmms.add_argument("--lmms", default="lmms", help="lmms executable")
     lmms.add_argument("--quiet", action="store_true", help="no progress bar")
     lmms.set_defaults(handler=_lmms)

@@ -75,7 +75,7 @@ def _run_lmms(lmms: str, args: list[str], *, timeout_s: float) -> None:
         proc = subprocess.run([lmms, "--allowroot", *args], env=env, capture_output=True, timeout=timeout_s,
                               check=False, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as exc:
-        raise RenderError(f"lmms {args[0]} timed out after {timeout_s:.0f} s") from exc
+        raise RenderError(f"lmms {args[0]} ran past the per-song time limit") from exc
     except FileNotFoundError as exc:
         raise RenderError(f"{lmms} not found (apt-get install lmms)") from exc
     if proc.returncode != 0:
@@ -96,9 +96,10 @@ def render_project(project: Path, out: Path, track_id: int, *, lmms: str, timeou
     with tempfile.TemporaryDirectory(dir=out, prefix=f".render-{track_id_str(track_id)}-") as tmp_name:
         tmp = Path(tmp_name)
         (tmp / "tracks").mkdir()
+        deadline = time.monotonic() + timeout_s  # one budget for the whole song
         _run_lmms(lmms, ["render", str(project), "-o", str(tmp / "mix.wav"), "-f", "wav"], timeout_s=timeout_s)
         _run_lmms(lmms, ["rendertracks", str(project), "-o", str(tmp / "tracks") + "/", "-f", "wav"],
-                  timeout_s=timeout_s)
+                  timeout_s=max(deadline - time.monotonic(), 1.0))
         if not (tmp / "mix.wav").is_file():
             raise RenderError("lmms render wrote no mix.wav")
         mix, sr = sf.read(tmp / "mix.wav", dtype="float32", always_2d=True)

@@ -97,11 +97,13 @@ def track_beats(
     max_bpm: float = 200.0,
     max_beat_cv: float = 0.08,
     min_pulse_clarity: float = 0.1,
+    min_onset_db: float = 0.3,
     beats_per_bar: int = 4,
 ) -> BeatGrid:
     """Track beats and downbeats from a mel spectrogram in dB, shape (n_mels, frames).
 
-    ``duration`` is the song's length in seconds.
+    ``duration`` is the song's length in seconds; ``min_onset_db`` the smallest mean
+    spectral flux (dB per mel band and frame) of a song with a rhythm (drones sit near 0).
     Bar ``i`` runs from ``downbeats[i]`` to ``downbeats[i + 1]``, so ``len(downbeats) - 1``
     is the number of whole bars. Raises ExtractionError (no stable beat).
     """
@@ -111,8 +113,9 @@ def track_beats(
     freqs = librosa.mel_frequencies(n_mels=mel_db.shape[0] + 2, fmax=sr / 2)[1:-1]
     n_low = max(2, int(np.searchsorted(freqs, LOW_BAND_HZ)))
     low_env = librosa.onset.onset_strength(S=mel_db[:n_low], sr=sr, hop_length=hop_length)
-    if float(env.mean()) <= 0.0:
-        raise ExtractionError("no stable beat: no onsets at all")
+    if float(env.mean()) < min_onset_db:
+        raise ExtractionError(f"no stable beat: mean onset strength {env.mean():.2f} dB below {min_onset_db:g} dB "
+                              "(no rhythm to follow)")
     tempo, beat_frames = librosa.beat.beat_track(onset_envelope=env, sr=sr, hop_length=hop_length, units="frames")
     tempo = float(np.atleast_1d(tempo)[0])
     if beat_frames.size < 2 * beats_per_bar:

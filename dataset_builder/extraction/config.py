@@ -27,7 +27,8 @@ class ExtractionConfig:
         ``min_bpm``/``max_bpm`` (60/200 BPM) bound the tempo; ``max_beat_cv`` (0.08) is the
         largest coefficient of variation of the beat intervals of a *stable* beat;
         ``min_pulse_clarity`` (0.1) the smallest autocorrelation of the onset envelope at
-        the beat period (white noise and drones sit near 0, loop music well above 0.3).
+        the beat period (white noise sits near 0, loop music well above 0.3);
+        ``min_onset_db`` (0.3 dB) the smallest mean spectral flux (a drone has none).
     Tensor (step 2)
         ``n_mels`` (64 bands) and ``frames_per_bar`` (32) fix the tensor's frequency and
         time-in-bar sizes; ``magnitude_power`` (1.0) compresses the mel magnitudes.
@@ -58,6 +59,7 @@ class ExtractionConfig:
     max_bpm: float = 200.0
     max_beat_cv: float = 0.08
     min_pulse_clarity: float = 0.1
+    min_onset_db: float = 0.3
     n_mels: int = 64
     frames_per_bar: int = 32
     magnitude_power: float = 1.0

@@ -1,12 +1,14 @@
 """The Dask build: failures recorded with reasons, resume after a kill, byte-identical results.
 
-The end-to-end test renders a small synthetic corpus, builds it with an interruption
-(``max_songs``), then simulates a kill (records deleted, junk in ``tmp/``) and checks that
-the resumed build writes exactly the same bytes, and that ``datasets`` loads the result.
+The end-to-end test renders a small synthetic corpus (``corpus synth``), builds it on a
+2-worker Dask cluster, simulates a kill (records of songs in flight missing, a half-written
+record in ``tmp/``), checks that the resumed build writes exactly the same bytes, and that
+``datasets.load_dataset`` loads every config of the result offline.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -18,6 +20,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from nlc.cli import main
 from nlc.dataset_builder.build import build_dataset
 from nlc.dataset_builder.fma_metadata import audio_path, write_tracks_csv
 from nlc.dataset_builder.song_task import check_not_truncated
@@ -25,7 +28,8 @@ from nlc.dataset_builder.workdir import WorkDir
 from nlc.errors import AudioError, InputError
 from nlc.provenance import file_sha256
 
-E2E_SONGS = 10  # the fewest that give train, >= 2 validation songs (for between-song negatives) and test
+E2E_SONGS = 13  # >= 10 songs with pairs give train, test and >= 2 validation songs (between-song negatives)
+CLIP_SONG, TRUNCATED_SONG = 12, 13
 
 
 def _hashes(root: Path) -> dict[str, str]:
@@ -41,7 +45,7 @@ def test_truncated_whole_song_is_rejected(tmp_path: Path) -> None:
         check_not_truncated({"audio_path": str(path), "subset": "full", "duration": 200.0})
 
 
-def test_bad_songs_are_recorded_with_reasons_and_not_retried(tmp_path: Path) -> None:
+def test_bad_songs_are_recorded_with_reasons_and_not_retried(tmp_path: Path, capsys) -> None:
     corpus = tmp_path / "corpus"
     rows = {t: {("track", "genres_all"): [21], ("track", "license"): "Attribution 4.0 International",
                 ("track", "title"): f"t{t}", ("artist", "name"): "a", ("track", "genre_top"): "Hip-Hop"}
@@ -58,9 +62,14 @@ def test_bad_songs_are_recorded_with_reasons_and_not_retried(tmp_path: Path) -> 
     assert set(failures) == {"000001", "000002"}
     assert "000001.mp3" in failures["000001"] and "silent" in failures["000002"]
     assert not out.exists()
-    # a re-run does not process them again ...
-    with pytest.raises(InputError):
-        build_dataset(corpus, out, work_dir=work, workers=1, progress=False)
+    # --max-songs stops early without releasing and without error
+    (work / "failed" / "000002.json").unlink()
+    partial = build_dataset(corpus, out, work_dir=work, workers=1, progress=False, max_songs=0)
+    assert partial.pending == 1 and not partial.complete and partial.processed_now == 0 and not out.exists()
+    # a re-run (here through the CLI) does not process them again: same one-line error, exit 2
+    argv = ["dataset", "build", str(corpus), "--out", str(out), "--work-dir", str(work), "--no-progress"]
+    assert main(argv) == 2
+    assert "no song produced a loop pair" in capsys.readouterr().err
     # ... and settings changes are refused rather than mixed
     with pytest.raises(InputError, match="other settings"):
         build_dataset(corpus, out, work_dir=work, workers=1, progress=False, genre_id=None)
@@ -72,32 +81,43 @@ def synth_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     root = tmp_path_factory.mktemp("synth") / "corpus"
     build_synth_corpus(root, n_songs=E2E_SONGS, seed=3, progress=False)
+    # FMA's other audio: a 30-s clip in fma_large/ only, and a whole song cut short (truncated)
+    full = audio_path(root, CLIP_SONG, subset="full")
+    audio, sr = sf.read(full)
+    clip = audio_path(root, CLIP_SONG, subset="large", ext=full.suffix[1:])
+    clip.parent.mkdir(parents=True)
+    sf.write(clip, audio[: 30 * sr], sr)
+    full.unlink()
+    cut = audio_path(root, TRUNCATED_SONG, subset="full")
+    audio, sr = sf.read(cut)
+    sf.write(cut, audio[: 10 * sr], sr)
     return root
 
 
 @pytest.mark.slow
-def test_interrupted_build_resumes_to_identical_bytes(synth_corpus: Path, tmp_path: Path) -> None:
+def test_killed_build_resumes_to_identical_bytes(synth_corpus: Path, tmp_path: Path) -> None:
     out, work = tmp_path / "nlc-loops", tmp_path / "nlc-loops.work"
-    first = build_dataset(synth_corpus, out, workers=2, seed=1, max_songs=3, progress=False)
-    assert first.processed_now == 3 and first.pending > 0 and not first.complete and not out.exists()
-    done_first = sorted(WorkDir(work).done_ids())
     finished = build_dataset(synth_corpus, out, workers=2, seed=1, progress=False)
-    assert finished.complete and finished.processed_now == finished.done - 3
+    assert finished.complete and finished.processed_now == finished.done
     reference = _hashes(out)
 
-    # a kill at any moment: records of songs in flight missing, a half-written record in tmp/
-    for song_id in done_first:
+    # a kill at any moment: the songs in flight have no record, a half-written one lies in tmp/
+    lost = sorted(WorkDir(work).done_ids())[2:5]
+    for song_id in lost:
         shutil.rmtree(work / "songs" / song_id, ignore_errors=True)
         (work / "failed" / f"{song_id}.json").unlink(missing_ok=True)
     (work / "tmp" / "000001-half").mkdir(parents=True)
     (work / "tmp" / "000001-half" / "pairs.csv").write_text("loop_a,lo")
     shutil.rmtree(out)
     resumed = build_dataset(synth_corpus, out, workers=2, seed=1, progress=False)
-    assert resumed.processed_now == len(done_first) and resumed.complete
-    assert _hashes(out) == reference
+    assert resumed.processed_now == len(lost) and resumed.complete
+    assert _hashes(out) == reference  # extraction re-run in new processes: same loops, same bytes
 
-    report = (out / "build_report.json").read_text()
-    assert '"licenses_left_out"' in report and '"failed"' in report
+    report = json.loads((out / "build_report.json").read_text())
+    assert "truncated" in report["failed"][f"{TRUNCATED_SONG:06d}"]
+    assert report["clips"]["clips"] == 1 and report["ingest"]["songs_by_subset"]["large"] == 1
+    clip_ok = f"{CLIP_SONG:06d}" not in report["failed"]
+    assert (report["clips"]["bars_per_clip_mean"] or 0) > 0 if clip_ok else report["clips"]["clips_extracted"] == 0
 
     script = textwrap.dedent(f"""
         import json

@@ -122,3 +122,16 @@ def test_failed_project_is_reported_and_skipped(tmp_path):
     bad.write_bytes(b"<lmms-project><song/></lmms-project>")
     report = build_lmms_corpus(tmp_path / "out", projects_dir=[str(bad.parent)], progress=False, lmms="lmms")
     assert report["n_finished"] == 0 and "no <head>" in report["failed"][str(bad)]
+
+
+def test_song_over_time_limit_is_reported(tmp_path):
+    project = tmp_path / "src" / "Slow-Song.mmp"
+    project.parent.mkdir()
+    project.write_bytes(XML)
+    fake = tmp_path / "fake-lmms"
+    fake.write_text("#!/bin/sh\nsleep 5\n")
+    fake.chmod(0o755)
+    report = build_lmms_corpus(tmp_path / "out", projects_dir=[str(project)], timeout_s=0.3, lmms=str(fake),
+                               progress=False)
+    assert report["n_finished"] == 0 and "time limit" in report["failed"][str(project)]
+    assert not list((tmp_path / "out").glob(".render-*"))  # nothing half-written left behind

@@ -37,6 +37,9 @@ def test_pairs_have_no_audio_and_are_song_disjoint(tiny_dataset: Path) -> None:
     assert not songs["train"] & songs["validation"] and not songs["test"] & (songs["train"] | songs["validation"])
     only = ds.pairs("train", groups=["cc0"])
     assert set(only["license"]) == {"cc0"} and len(only) == ds.info.counts["groups"]["cc0"]["train"]["pairs"]
+    nc_sa = ds.info.counts["groups"]["cc-by-nc-sa"]["validation"]["pairs"]
+    assert len(ds.pairs("validation", groups="cc-by-nc-sa")) == nc_sa  # 0 rows in this fixture: still a frame
+    assert list(ds.pairs("test", groups="cc-by")["license"].unique()) == ["cc-by"]
     with pytest.raises(InputError, match="license group"):
         ds.pairs("train", groups=["cc-by-nd"])
     with pytest.raises(InputError, match="unknown split"):

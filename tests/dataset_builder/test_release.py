@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from nlc.dataset_builder.licenses import HUB_LICENSE
-from nlc.dataset_builder.release import (
+from nlc.dataset_builder.layout import (
     PAIR_COLUMNS, PROTOCOL_COLUMNS, encode_wav, fingerprint, shard_name,
 )
 from nlc.errors import InputError

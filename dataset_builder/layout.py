@@ -1,0 +1,117 @@
+"""Names, schemas and the canonical loop encoding of the ``nlc-loops/`` folder.
+
+Shared by the writer (:mod:`~nlc.dataset_builder.release`) and the reader
+(:mod:`~nlc.dataset_builder.reader`), so the two can never disagree about a file name, a
+column or how a loop is stored. Importing this module does not import ``datasets``;
+only :func:`pair_features` / :func:`protocol_features` do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import soundfile as sf
+
+from nlc.errors import InputError
+from nlc.features import LOOP_SAMPLES, SAMPLE_RATE
+
+SPLITS: tuple[str, ...] = ("train", "validation", "test")
+PROTOCOL_SPLITS: tuple[str, ...] = ("classification", "ranking")
+DATA_DIR = "data"
+PROTOCOL_DIR = "protocol"
+PROTOCOL_JSON = "protocol.json"
+BUILD_REPORT = "build_report.json"
+CARD = "README.md"
+ROW_GROUP_ROWS: int = 16
+"""Rows per Parquet row group: ~2.8 MB per audio column, so the reader's random access is cheap."""
+MAX_SHARD_ROWS: int = 2048
+"""Rows per pair shard (~720 MB); bigger splits get ``-00000-of-00003`` style shards."""
+COMPRESSION: str = "zstd"
+"""Compression of every column but the WAV bytes, which are stored uncompressed: PCM music
+gains little from zstd and the reader then decodes loops straight from the read buffer."""
+
+PAIR_COLUMNS: tuple[str, ...] = (
+    "pair_id", "song_id", "source_id", "target_id", "source_audio", "target_audio",
+    "source_role", "target_role", "tempo", "license", "license_raw", "artist", "title",
+)
+AUDIO_COLUMNS: tuple[str, ...] = ("source_audio", "target_audio")
+PROTOCOL_COLUMNS: tuple[str, ...] = (
+    "item_id", "task", "query_id", "candidate_id", "label", "method", "shift_beats", "permutation",
+)
+
+
+def pair_features() -> Any:
+    """The ``datasets.Features`` of a pair row (audio as ``Audio(sampling_rate=44100)``)."""
+    from datasets import Audio, Features, Value
+
+    text = Value("string")
+    return Features({
+        "pair_id": text, "song_id": text, "source_id": text, "target_id": text,
+        "source_audio": Audio(sampling_rate=SAMPLE_RATE), "target_audio": Audio(sampling_rate=SAMPLE_RATE),
+        "source_role": text, "target_role": text, "tempo": Value("float64"),
+        "license": text, "license_raw": text, "artist": text, "title": text,
+    })
+
+
+def protocol_features() -> Any:
+    """The ``datasets.Features`` of a frozen protocol row (both tasks, one schema)."""
+    from datasets import Features, List, Value
+
+    text = Value("string")
+    return Features({
+        "item_id": text, "task": text, "query_id": text, "candidate_id": text, "label": Value("int8"),
+        "method": text, "shift_beats": Value("int32"), "permutation": List(Value("int32")),
+    })
+
+
+def shard_name(split: str, index: int, total: int) -> str:
+    """Hub shard naming: ``train-00000-of-00001.parquet``."""
+    return f"{split}-{index:05d}-of-{total:05d}.parquet"
+
+
+def encode_wav(audio: np.ndarray, *, where: str = "loop") -> bytes:
+    """A 2-s loop as 16-bit PCM WAV bytes (mono, 44.1 kHz); ``where`` names it in errors."""
+    audio = np.asarray(audio, dtype=np.float32)
+    if audio.shape != (LOOP_SAMPLES,):
+        raise InputError(f"{where}: expected {LOOP_SAMPLES} mono samples, got shape {audio.shape}")
+    buffer = io.BytesIO()
+    sf.write(buffer, np.clip(audio, -1.0, 1.0), SAMPLE_RATE, format="WAV", subtype="PCM_16")
+    return buffer.getvalue()
+
+
+def normalise_wav(data: bytes, *, where: str) -> bytes:
+    """Decode WAV/FLAC bytes and re-encode them as the canonical 16-bit PCM loop."""
+    try:
+        audio, sr = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise InputError(f"{where}: unreadable loop audio ({exc})") from exc
+    if sr != SAMPLE_RATE:
+        raise InputError(f"{where}: loop sampled at {sr} Hz, expected {SAMPLE_RATE}")
+    return encode_wav(audio.mean(axis=1), where=where)
+
+
+def fingerprint(files: Mapping[str, str]) -> str:
+    """SHA-256 over ``"<relative path> <sha256>"`` lines of the given shards, sorted by path."""
+    lines = "".join(f"{rel} {files[rel]}\n" for rel in sorted(files))
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+def read_protocol_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """A protocol shard as a DataFrame in its canonical form.
+
+    ``label`` is int64, ``shift_beats`` a nullable ``Int64`` column and ``permutation``
+    holds tuples of int (empty when not applicable). The content hash is computed on
+    exactly this form, so every reader that re-reads the shards gets the same hash.
+    """
+    frame = pq.read_table(path).to_pandas()
+    frame["label"] = frame["label"].astype("int64")
+    frame["shift_beats"] = frame["shift_beats"].astype("Int64")
+    frame["permutation"] = [tuple(int(v) for v in p) for p in frame["permutation"]]
+    return frame.reset_index(drop=True)

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The main job on the embedded default corpus, end to end:
+# synthetic corpus -> loop extraction + nlc-loops dataset -> CNN/SNN x 5 negatives, AutoMashUpper and
+# random trained and scored (the paper's Table 2) -> a leaderboard for this release.
+# Every step resumes: re-running skips what is already done.
+set -euo pipefail
+OUT=${1:-demo-output}
+SONGS=${DEMO_SONGS:-150}
+EPOCHS=${DEMO_EPOCHS:-8}
+NLC=${NLC:-.venv/bin/nlc-bench}
+mkdir -p "$OUT"
+start=$(date +%s)
+step() { printf '\n== %s (%ds)\n' "$1" "$(( $(date +%s) - start ))"; }
+
+step "1/5 synthetic corpus: $SONGS songs"
+$NLC corpus synth --songs "$SONGS" --seed 0 "$OUT/corpus"
+
+step "2/5 nlc-loops dataset (extraction, splits, frozen protocol)"
+$NLC dataset build "$OUT/corpus" --out "$OUT/nlc-loops" --workers 2 --seed 0
+$NLC dataset stats "$OUT/nlc-loops"
+
+step "3/5 Table 2: train and score every baseline"
+$NLC reproduce table2 --data "$OUT/nlc-loops" --out "$OUT/table2" --epochs "$EPOCHS" --seed 0
+
+step "4/5 leaderboard for the synthetic release"
+BOARD="$OUT/board"
+$NLC leaderboard init --data "$OUT/nlc-loops" --board "$BOARD" --release synthetic
+for results in "$OUT"/table2/results/*.json; do
+  name=$(basename "$results" .json)
+  $NLC leaderboard submit "$results" --board "$BOARD" --name "$name" --replace --no-render
+done
+$NLC leaderboard render --board "$BOARD"
+
+step "5/5 done"
+echo "dataset:     $OUT/nlc-loops   (load_dataset(\"$OUT/nlc-loops\", \"cc-by\"))"
+echo "table 2:     $OUT/table2/table2.md"
+echo "leaderboard: $BOARD/README.md, $BOARD/index.html"

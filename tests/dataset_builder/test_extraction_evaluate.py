@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+
+from nlc.dataset_builder.extraction import evaluate as ev
+
+
+def _truth():
+    spec = np.zeros((3, 4, 2))
+    spec[0, 0] = spec[1, 2] = spec[2, 3] = 1.0
+    active = np.array([[1, 1, 0], [1, 0, 1], [0, 0, 1], [1, 1, 0]], dtype=bool)
+    return ev.StemTruth(names=["a", "b", "c"], spectrograms=spec, energy=active.T.astype(float), active=active)
+
+
+def test_matching_recall_and_pairs():
+    truth = _truth()
+    loops = truth.spectrograms[[0, 1, 0]] + 0.01  # loops 0 and 2 both copy true loop a
+    active = truth.active[:, [0, 1, 0]]
+    matches = ev.match_loops(loops, active, truth)
+    np.testing.assert_array_equal(matches, [0, 1, 0])
+    assert ev.loop_recall(matches, 3) == pytest.approx(2 / 3)
+    # (0,1) = a-b correct; (0,2) = a-a wrong; true pairs: a-b, a-c
+    p, r = ev.pair_scores([(0, 1), (0, 2)], matches, truth.active)
+    assert p == 0.5 and r == 0.5
+
+
+def test_activity_must_agree_for_a_match():
+    truth = _truth()
+    loops = truth.spectrograms[[2]]
+    wrong_bars = ~truth.active[:, [2]]
+    assert ev.match_loops(loops, wrong_bars, truth)[0] == -1
+
+
+def test_validate_rejects_shape_mismatch():
+    truth = _truth()
+    with pytest.raises(ValueError):
+        ev.match_loops(np.zeros((2, 5, 2)), np.zeros((4, 2), bool), truth)
+    with pytest.raises(ValueError):
+        ev.match_loops(np.zeros((2, 4, 2)), np.zeros((3, 2), bool), truth)
+
+
+def test_activation_correlation_and_stem_truth():
+    layout = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.5]])
+    energy = np.array([[2.0, 0.0, 2.0], [0.0, 3.0, 0.0]])
+    np.testing.assert_allclose(ev.activation_correlation(layout, energy), [1.0, np.sqrt(3) / 2], atol=1e-9)
+    from nlc.dataset_builder.extraction.config import ExtractionConfig
+
+    sr = 44_100
+    t = np.arange(sr * 4) / sr
+    stem = np.where(t < 2, np.sin(2 * np.pi * 200 * t), 0.0).astype(np.float32)
+    truth = ev.stem_truth({"x": stem}, np.array([0.0, 1.0, 2.0, 3.0]), config=ExtractionConfig())
+    np.testing.assert_array_equal(truth.active[:, 0], [True, True, False])

@@ -1,0 +1,110 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+from extraction_songs import make_song
+
+from nlc.dataset_builder.extraction import ExtractionConfig, extract_song
+from nlc.dataset_builder.extraction import evaluate as ev
+from nlc.features import LOOP_SAMPLES, SAMPLE_RATE
+
+
+@pytest.fixture(scope="module")
+def song():
+    return make_song(tempo=110.0, pickup_beats=1, seed=4)
+
+
+@pytest.fixture(scope="module")
+def extracted(song, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("extract")
+    wav = tmp / "song.wav"
+    sf.write(wav, song.audio, SAMPLE_RATE, subtype="FLOAT")
+    summary = extract_song(wav, tmp / "out", song_id="000042", plot=True)
+    return summary, tmp / "out" / "000042"
+
+
+def test_folder_contract(extracted):
+    summary, folder = extracted
+    assert sorted(p.name for p in folder.iterdir()) == ["extraction.png", "layout.npy", "loops", "pairs.csv",
+                                                        "summary.json"]
+    assert json.loads((folder / "summary.json").read_text()) == summary
+    ids = summary["loops"]
+    assert ids and all(i.startswith("loop") and len(i) == 6 for i in ids)
+    assert sorted(p.stem for p in (folder / "loops").iterdir()) == sorted(ids)
+    for lid in ids:
+        audio, sr = sf.read(folder / "loops" / f"{lid}.wav")
+        assert sr == SAMPLE_RATE and audio.shape == (LOOP_SAMPLES,)
+        assert np.max(np.abs(audio)) > 1e-3
+    layout = np.load(folder / "layout.npy")
+    assert layout.shape == (summary["n_bars"], len(ids))
+    assert np.all(layout >= 0) and np.all(layout <= 1 + 1e-6)
+    pairs = pd.read_csv(folder / "pairs.csv", dtype=str)
+    assert list(pairs.columns) == ["loop_a", "loop_b"]
+    assert set(pairs.loop_a) | set(pairs.loop_b) <= set(ids)
+    assert len(pairs) == summary["n_pairs"]
+    assert set(summary["best_bar"]) == set(ids)
+    for key in ("tempo", "downbeats", "ranks", "timings", "refinement"):
+        assert key in summary
+    assert summary["refinement"]["n_before"] - summary["refinement"]["n_after"] == len(summary["refinement"]["removed"])
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_tempo_downbeats_and_quality_floor(song, extracted):
+    summary, folder = extracted
+    assert summary["tempo"] == pytest.approx(song.tempo, rel=0.02)
+    assert np.min(np.abs(song.downbeats - summary["downbeats"][0])) < 0.03
+    config = ExtractionConfig(**summary["config"])
+    truth = ev.stem_truth(song.stems, np.array(summary["downbeats"]), config=config)
+    layout = np.load(folder / "layout.npy")
+    # the loops' own spectrograms are not saved; use the bar tensor of each loop's audio instead
+    from nlc.dataset_builder.extraction.pipeline import extract_loops
+
+    ex = extract_loops(song.audio, config=config)
+    np.testing.assert_allclose(ex.layout, layout, atol=1e-6)  # deterministic
+    matches = ev.match_loops(ex.spectrograms, layout >= config.pair_threshold, truth)
+    idx = {lid: k for k, lid in enumerate(summary["loops"])}
+    pairs = pd.read_csv(folder / "pairs.csv", dtype=str)
+    p, r = ev.pair_scores([(idx[a], idx[b]) for a, b in zip(pairs.loop_a, pairs.loop_b)], matches, truth.active)
+    recall = ev.loop_recall(matches, len(truth.names))
+    assert recall >= 0.75
+    assert p >= 0.6
+
+
+def test_existing_folder_is_replaced_atomically(song, tmp_path):
+    wav = tmp_path / "s.wav"
+    sf.write(wav, song.audio, SAMPLE_RATE)
+    (tmp_path / "out" / "000001").mkdir(parents=True)
+    (tmp_path / "out" / "000001" / "stale.txt").write_text("old")
+    extract_song(wav, tmp_path / "out", song_id="000001", config=ExtractionConfig(n_iter=30))
+    assert not (tmp_path / "out" / "000001" / "stale.txt").exists()
+    assert (tmp_path / "out" / "000001" / "summary.json").exists()
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["000001"]
+
+
+def test_failure_while_writing_leaves_no_folder(song, tmp_path, monkeypatch):
+    from nlc.dataset_builder.extraction import song as song_module
+
+    wav = tmp_path / "s.wav"
+    sf.write(wav, song.audio, SAMPLE_RATE)
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(song_module.np, "save", boom)
+    with pytest.raises(OSError):
+        extract_song(wav, tmp_path / "out", song_id="000002", config=ExtractionConfig(n_iter=30))
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_config_is_frozen_and_picklable():
+    import pickle
+
+    c = ExtractionConfig(seed=3)
+    assert pickle.loads(pickle.dumps(c)) == c
+    with pytest.raises(Exception):
+        c.seed = 4  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        ExtractionConfig(method="nope")  # type: ignore[arg-type]
+    assert ExtractionConfig.paper().method == "tucker" and ExtractionConfig.paper().rank_rule == "smith"
