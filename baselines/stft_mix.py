@@ -19,7 +19,7 @@ from collections import OrderedDict
 import numpy as np
 import torch
 
-from nlc.features import AMIN, HOP_LENGTH, LOOP_SAMPLES, N_FFT, _mel_basis, _window
+from nlc.features import AMIN, HOP_LENGTH, LOOP_SAMPLES, N_FFT, N_FRAMES, N_MELS, _mel_basis, _window
 
 MIX_GAIN: float = 0.5
 """Gain applied to each loop of a pair before summing (the paper's CNN input)."""
@@ -77,10 +77,10 @@ class StftCache:
     def __len__(self) -> int:
         return len(self._store)
 
-    def stfts(self, audio: np.ndarray) -> torch.Tensor:
-        """STFTs (batch, 1025, 173) of a batch of loops, computing only the uncached distinct ones."""
+    def _lookup(self, audio: np.ndarray) -> tuple[list[bytes], dict[bytes, torch.Tensor]]:
+        """Keys of the loops and their STFTs, computing only the uncached distinct ones."""
         x = np.asarray(audio, dtype=np.float32)
-        _check_batch(x, "StftCache.stfts")
+        _check_batch(x, "StftCache")
         keys = [loop_key(row) for row in x]
         found: dict[bytes, torch.Tensor] = {}
         missing: dict[bytes, int] = {}
@@ -100,7 +100,21 @@ class StftCache:
             for key, spec in zip(missing, fresh):
                 found[key] = spec
                 self._remember(key, spec)
+        return keys, found
+
+    def stfts(self, audio: np.ndarray) -> torch.Tensor:
+        """STFTs (batch, 1025, 173) of a batch of loops, computing only the uncached distinct ones."""
+        keys, found = self._lookup(audio)
         return torch.stack([found[key] for key in keys])
+
+    def mixed_stfts(self, sources: np.ndarray, targets: np.ndarray) -> torch.Tensor:
+        """``MIX_GAIN * (STFT(source) + STFT(target))`` per pair, shape (batch, 1025, 173)."""
+        keys, found = self._lookup(np.concatenate([sources, targets]))
+        n = len(sources)
+        out = torch.empty((n, N_FFT // 2 + 1, N_FRAMES), dtype=torch.complex64)
+        for i in range(n):
+            torch.add(found[keys[i]], found[keys[n + i]], out=out[i])
+        return out.mul_(MIX_GAIN)
 
     def _remember(self, key: bytes, spec: torch.Tensor) -> None:
         if self.max_loops == 0:
@@ -124,9 +138,9 @@ def mixed_log_mel(sources: np.ndarray, targets: np.ndarray, *, cache: StftCache 
     targets = np.asarray(targets, dtype=np.float32)
     if sources.shape != targets.shape:
         raise ValueError(f"sources {sources.shape} and targets {targets.shape} must have the same shape")
+    if len(sources) == 0:
+        return np.zeros((0, N_FRAMES, N_MELS), dtype=np.float32)
     if cache is None:
-        spec_a, spec_b = stft_batch(sources), stft_batch(targets)
-    else:
-        both = cache.stfts(np.concatenate([sources, targets]))
-        spec_a, spec_b = both[: len(sources)], both[len(sources):]
-    return log_mel_from_stft(MIX_GAIN * spec_a + MIX_GAIN * spec_b)
+        # Scaling by 0.5 is exact in floating point, so 0.5 * (A + B) == 0.5 * A + 0.5 * B.
+        return log_mel_from_stft(stft_batch(sources).add_(stft_batch(targets)).mul_(MIX_GAIN))
+    return log_mel_from_stft(cache.mixed_stfts(sources, targets))

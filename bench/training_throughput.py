@@ -7,7 +7,7 @@ Prints, for the CNN and the SNN, on the CPU and on CUDA when torch sees a GPU:
 * ``score``: inference through the submission path (features + eval forward), the rate
   the benchmark sees.
 
-Usage: ``python bench/training_throughput.py [--batches 3] [--pool 2] [--threads N]``.
+Usage: ``python bench/training_throughput.py [--batches 3] [--pool 2] [--threads N] [--only-models]``.
 Timings are wall-clock medians over ``--batches`` batches after one warm-up batch; on a
 shared machine they vary with load, so the script also prints the CPU time used.
 """
@@ -91,6 +91,8 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=3, help="timed batches per measurement (after one warm-up)")
     parser.add_argument("--pool", type=int, default=2, help="skeleton pooling factor (1 = authors' unpooled layout)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--only-models", action="store_true",
+                        help="skip the feature and scoring timings (they need librosa's mel filters)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -101,7 +103,8 @@ def main() -> None:
         bench_device("cuda", batch=args.batch, batches=args.batches, pool=args.pool)
     else:
         print("cuda: not available")
-    bench_features_and_scoring(batch=args.batch, batches=args.batches, pool=args.pool)
+    if not args.only_models:
+        bench_features_and_scoring(batch=args.batch, batches=args.batches, pool=args.pool)
 
 
 if __name__ == "__main__":

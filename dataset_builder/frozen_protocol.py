@@ -71,14 +71,6 @@ def method_counts(n: int) -> dict[str, int]:
     return {m: base + (i < extra) for i, m in enumerate(METHODS)}
 
 
-def _validation_pool(val: pd.DataFrame) -> LoopPool:
-    loops = pd.concat([
-        val[["source_id", "song_id", "source_role"]].set_axis(["loop_id", "song_id", "role"], axis=1),
-        val[["target_id", "song_id", "target_role"]].set_axis(["loop_id", "song_id", "role"], axis=1),
-    ]).drop_duplicates("loop_id", keep="first").sort_values("loop_id", kind="stable")
-    return LoopPool(tuple(loops["loop_id"]), tuple(loops["song_id"]), tuple(loops["role"]))
-
-
 def freeze_classification(pairs: pd.DataFrame, *, seed: int) -> pd.DataFrame:
     """Classification table: every validation positive and one negative made from each.
 
@@ -104,7 +96,7 @@ def freeze_classification(pairs: pd.DataFrame, *, seed: int) -> pd.DataFrame:
         raise InputError("classification protocol: the pairs table has no 'validation' pair")
     rng = np.random.default_rng(seed)
     methods = np.repeat(list(METHODS), list(method_counts(len(val)).values()))[rng.permutation(len(val))]
-    pool = _validation_pool(val)
+    pool = LoopPool.from_pairs(val)
     rows = []
     for k, (pair, method) in enumerate(zip(val.itertuples(index=False), methods)):
         rows.append(_row(f"cls-{2 * k:06d}", "classification", pair.source_id, pair.target_id, 1, "positive"))

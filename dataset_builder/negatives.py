@@ -24,11 +24,15 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nlc.errors import InputError
 from nlc.features import BEATS_PER_LOOP
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 METHODS: tuple[str, ...] = ("random", "selected", "reverse", "shift", "rearrange")
 """The five negative sampling methods of the paper, in its order."""
@@ -131,6 +135,22 @@ class LoopPool:
         bad = sorted(set(self.roles) - set(ROLES))
         if bad:
             raise InputError(f"LoopPool roles must be in {ROLES}, got {bad}")
+
+    @classmethod
+    def from_pairs(cls, pairs: "pd.DataFrame") -> LoopPool:
+        """Every loop of a pairs table (columns ``song_id, source_id, target_id,
+        source_role, target_role``), once each, sorted by loop id."""
+        import pandas as pd
+
+        columns = ["song_id", "source_id", "target_id", "source_role", "target_role"]
+        missing = [c for c in columns if c not in pairs.columns]
+        if missing:
+            raise InputError(f"pairs table lacks column(s) {missing} needed for a loop pool")
+        names = ["loop_id", "song_id", "role"]
+        loops = pd.concat([pairs[["source_id", "song_id", "source_role"]].set_axis(names, axis=1),
+                           pairs[["target_id", "song_id", "target_role"]].set_axis(names, axis=1)]).astype(str)
+        loops = loops.drop_duplicates("loop_id", keep="first").sort_values("loop_id", kind="stable")
+        return cls(tuple(loops["loop_id"]), tuple(loops["song_id"]), tuple(loops["role"]))
 
     @cached_property
     def _song_array(self) -> np.ndarray:

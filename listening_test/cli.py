@@ -68,6 +68,100 @@ def _register_stats(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_stats)
 
 
+def _make(args: argparse.Namespace) -> int:
+    from nlc.listening_test.stimuli import load_system, make_stimuli
+
+    systems = []
+    for item in args.results:
+        name, sep, path = item.partition("=")
+        systems.append(load_system(path, name=name) if sep else load_system(item))
+    manifest = make_stimuli(args.data, systems, args.out, include_original=args.include_original,
+                            groups_per_type=args.groups_per_type, repetitions=args.repetitions, seed=args.seed,
+                            fmt=args.format, webmushra_prefix=args.webmushra_prefix)
+    n_clips = sum(len(g.clips) for g in manifest.groups)
+    print(f"{len(manifest.groups)} groups x {len(manifest.systems)} systems = {n_clips} clips in {args.out}")
+    for group in manifest.groups:
+        print(f"  {group.group}: {group.source_type} source {group.source_id} ({group.source_role})")
+    for note in manifest.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"questionnaire: {Path(args.out) / 'questionnaire' / 'index.html'} (keep manifest.json private)")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from nlc.listening_test.server import make_server
+
+    server = make_server(args.stimuli, args.db, host=args.host, port=args.port)
+    host, port = server.server_address[:2]
+    print(f"serving http://{host}:{port}/questionnaire/index.html ; answers -> {args.db} "
+          f"; export: http://{host}:{port}/api/export.csv (Ctrl-C stops)", file=sys.stderr)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from nlc.errors import InputError
+    from nlc.listening_test import store
+
+    if not Path(args.db).is_file():
+        raise InputError(f"{args.db}: no such database")
+    conn = store.connect(args.db)
+    try:
+        text = store.export_csv(conn)
+    finally:
+        conn.close()
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"{text.count(chr(10)) - 1} answers written to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _register_listening_test(sub: argparse._SubParsersAction) -> None:
+    group = sub.add_parser("listening-test", formatter_class=FORMATTER,
+                           help="make blind test clips, serve the questionnaire, export its answers")
+    lt = group.add_subparsers(dest="listening_command", metavar="ACTION", required=True)
+
+    make = lt.add_parser("make", formatter_class=FORMATTER, help="mix each system's top pick with chosen source loops",
+                         description="For source loops drawn per type (drum, vocal, melody) from the ranking "
+                         "protocol, mix each system's top-ranked target among the 99 others (and, with "
+                         "--include-original, the true target) with the source; write the clips grouped by "
+                         "source, a private manifest and the questionnaire page.")
+    make.add_argument("--data", type=Path, required=True, help="the nlc-loops/ folder the systems were scored on")
+    make.add_argument("--results", nargs="+", default=[], metavar="[NAME=]RESULTS.json",
+                      help="benchmark results files; the system is named after the model unless NAME= is given")
+    make.add_argument("--include-original", action="store_true", help="add 'original' (the true target) as a system")
+    make.add_argument("--out", type=Path, required=True, help="output folder")
+    make.add_argument("--groups-per-type", type=int, default=2, help="source loops (groups) drawn per source type")
+    make.add_argument("--repetitions", type=int, choices=(2, 4), default=2,
+                      help="times the loop pair repeats in a clip (2 s per repetition)")
+    make.add_argument("--seed", type=int, default=0, help="seed of the group draw and the clip numbering")
+    make.add_argument("--format", choices=("native", "webmushra"), default="native",
+                      help="webmushra: also write one webMUSHRA config per group in OUT/webmushra/")
+    make.add_argument("--webmushra-prefix", default="configs/resources/nlc_listening",
+                      help="path of OUT inside the webMUSHRA folder, used for the audio paths of the configs")
+    make.set_defaults(handler=_make)
+
+    serve = lt.add_parser("serve", formatter_class=FORMATTER, help="host the questionnaire and store answers in SQLite")
+    serve.add_argument("stimuli", type=Path, help="folder written by listening-test make")
+    serve.add_argument("--db", type=Path, default=Path("responses.sqlite"), help="SQLite database (WAL mode)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind; 0.0.0.0 exposes it to the network")
+    serve.add_argument("--port", type=int, default=8000, help="TCP port (0: any free port)")
+    serve.set_defaults(handler=_serve)
+
+    export = lt.add_parser("export", formatter_class=FORMATTER, help="write the stored answers as the CSV stats reads")
+    export.add_argument("--db", type=Path, default=Path("responses.sqlite"), help="SQLite database of serve")
+    export.add_argument("--out", type=Path, default=None, help="CSV file to write (when absent: stdout)")
+    export.set_defaults(handler=_export)
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``stats`` and ``listening-test`` to the ``nlc-bench`` command line."""
     _register_stats(subparsers)
+    _register_listening_test(subparsers)

@@ -58,8 +58,12 @@ def song_truth(plan: SongPlan) -> dict[str, Any]:
     }
 
 
-def is_done(out: Path, track_id: int) -> bool:
-    return (truth_dir(out, track_id) / "truth.json").is_file() and audio_path(out, track_id, ext="wav").is_file()
+def is_done(out: Path, track_id: int, *, seed: int) -> bool:
+    """A song is finished when its truth (written last) and mix exist and it was made with ``seed``."""
+    tfile = truth_dir(out, track_id) / "truth.json"
+    if not (tfile.is_file() and audio_path(out, track_id, ext="wav").is_file()):
+        return False
+    return json.loads(tfile.read_text()).get("seed") == seed
 
 
 def render_to_disk(out: Path, track_id: int, *, seed: int) -> SongPlan:
@@ -121,7 +125,7 @@ def build_synth_corpus(out: str | os.PathLike[str], *, n_songs: int = 100, seed:
     start = time.perf_counter()
     try:
         for tid in tqdm(ids, desc="synth songs", unit="song", disable=not progress):
-            if is_done(out, tid):
+            if is_done(out, tid, seed=seed):
                 report["skipped"].append(tid)
                 continue
             try:
@@ -130,7 +134,7 @@ def build_synth_corpus(out: str | os.PathLike[str], *, n_songs: int = 100, seed:
             except (OSError, ValueError, FloatingPointError) as exc:
                 report["failed"][str(tid)] = f"{type(exc).__name__}: {exc}"
     finally:
-        finished = [t for t in ids if is_done(out, t)]
+        finished = [t for t in ids if is_done(out, t, seed=seed)]
         if finished:
             write_metadata(out, finished, seed=seed)
         report["seconds"] = round(time.perf_counter() - start, 3)

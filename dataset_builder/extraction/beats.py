@@ -1,14 +1,15 @@
 """Step 1: tempo, beats and downbeats of a 4/4 song.
 
-Beats come from librosa's dynamic-programming tracker on a mel onset envelope. A song is
-only usable if its beat is *stable*: tempo inside ``[min_bpm, max_bpm]``, beat intervals
-with a small coefficient of variation, and onsets clearly stronger on the beats than on
-average (pulse clarity: autocorrelation of the onset envelope at the beat period); otherwise :class:`~nlc.errors.ExtractionError` says which test
-failed. Trackers like to double a slow tempo; when the sound repeats clearly better
-two tracked bars apart than one, the beat is halved (a loop is one real bar). The bar phase (which of every four beats is the downbeat) is not taken on faith
-from beat 0: each of the four phases is scored by (a) the low-band (kick) onset strength on
-its beats and (b) how much the sound changes, from one bar to the next, right at its beats
-(in loop music, loops enter and leave at bar lines), and the best phase wins.
+The beat is a rigid grid fitted to a mel onset envelope (see ``tempo.py``: comb of the
+onset autocorrelation, metrical level chosen by bar repetition, precise period and phase).
+A song is only usable if its beat is *stable*: pulse clarity (onset autocorrelation at the
+beat period) above ``min_pulse_clarity``, tempo inside ``[min_bpm, max_bpm]``, a spectral
+flux above ``min_onset_db`` and a grid that does not drift (``max_beat_cv`` of a beat);
+otherwise :class:`~nlc.errors.ExtractionError` says which test failed. The bar phase
+(which of every four beats is the downbeat) is not taken on faith from beat 0: each of the
+four phases is scored by (a) the low-band (kick) onset strength on its beats and (b) how
+much the sound changes, from one bar to the next, right at its beats (in loop music, loops
+enter and leave at bar lines), and the best phase wins.
 """
 
 from __future__ import annotations
@@ -17,12 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nlc.dataset_builder.extraction.tempo import fit_grid
 from nlc.errors import ExtractionError
 
 LOW_BAND_HZ: float = 200.0
 """Upper edge of the kick band used to score downbeat phases, in Hz."""
-OCTAVE_RATIO: float = 0.8
-"""Halve the tracked tempo when spectra two bars apart differ less than this times one bar apart."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,6 @@ class BeatGrid:
     phase: int
     beat_cv: float
     pulse_clarity: float
-    octave_down: bool = False
 
 
 def _share(x: np.ndarray) -> np.ndarray:
@@ -49,22 +48,6 @@ def beat_sync(mel_db: np.ndarray, beat_frames: np.ndarray) -> np.ndarray:
     import librosa
 
     return librosa.util.sync(mel_db, beat_frames, aggregate=np.mean)[:, 1:]
-
-
-def bar_lag_distance(sync: np.ndarray, lag: int) -> float:
-    """Mean distance between beat-synchronous spectra ``lag`` beats apart (inf if too short)."""
-    if sync.shape[1] <= lag:
-        return float("inf")
-    return float(np.mean(np.linalg.norm(sync[:, lag:] - sync[:, :-lag], axis=0)))
-
-
-def pulse_clarity(env: np.ndarray, period: int) -> float:
-    """Normalised autocorrelation of the onset envelope at lag ``period`` frames (noise ~ 0)."""
-    e = env.astype(np.float64) - env.mean()
-    energy = float(e @ e)
-    if energy <= 0 or period <= 0 or period >= e.size:
-        return 0.0
-    return float(e[period:] @ e[:-period]) / energy
 
 
 def downbeat_phase(beat_frames: np.ndarray, mel_db: np.ndarray, low_env: np.ndarray, *, beats_per_bar: int = 4) -> int:
@@ -116,38 +99,26 @@ def track_beats(
     if float(env.mean()) < min_onset_db:
         raise ExtractionError(f"no stable beat: mean onset strength {env.mean():.2f} dB below {min_onset_db:g} dB "
                               "(no rhythm to follow)")
-    tempo, beat_frames = librosa.beat.beat_track(onset_envelope=env, sr=sr, hop_length=hop_length, units="frames")
-    tempo = float(np.atleast_1d(tempo)[0])
-    if beat_frames.size < 2 * beats_per_bar:
-        raise ExtractionError(f"no stable beat: only {beat_frames.size} beats tracked")
-    octave_down = False
-    sync = beat_sync(mel_db, beat_frames)
-    one_bar, two_bars = bar_lag_distance(sync, beats_per_bar), bar_lag_distance(sync, 2 * beats_per_bar)
-    if two_bars < OCTAVE_RATIO * one_bar and tempo / 2 >= min_bpm:
-        # keep every other beat: the set with the stronger onsets is the real beat
-        half = int(np.argmax([env[beat_frames[p::2]].mean() for p in (0, 1)]))
-        beat_frames, octave_down = beat_frames[half::2], True
-    ibi = np.diff(beat_frames).astype(np.float64)
-    if ibi.size < 2 * beats_per_bar:
-        raise ExtractionError(f"no stable beat: only {ibi.size + 1} beats tracked")
-    cv = float(ibi.std() / np.median(ibi))
-    tempo = 60.0 * sr / hop_length / float(np.median(ibi))
-    clarity = pulse_clarity(env, int(round(np.median(ibi))))
+    fps = sr / hop_length
+    period, offset, clarity, cv = fit_grid(env, low_env, fps=fps, min_bpm=min_bpm, max_bpm=max_bpm)
+    tempo = 60.0 * fps / period
+    beat_frames = np.round(offset + period * np.arange(int((env.size - 1 - offset) // period) + 1)).astype(np.int64)
+    if clarity < min_pulse_clarity:
+        raise ExtractionError(f"no stable beat: pulse clarity {clarity:.2f} below {min_pulse_clarity:g}")
     if not min_bpm <= tempo <= max_bpm:
         raise ExtractionError(f"no stable beat: tempo {tempo:.1f} BPM outside [{min_bpm:g}, {max_bpm:g}]")
     if cv > max_beat_cv:
-        raise ExtractionError(f"no stable beat: beat intervals vary by {cv:.2f} (max {max_beat_cv:g})")
-    if clarity < min_pulse_clarity:
-        raise ExtractionError(f"no stable beat: pulse clarity {clarity:.2f} below {min_pulse_clarity:g}")
+        raise ExtractionError(f"no stable beat: the beat drifts by {cv:.2f} of a beat (max {max_beat_cv:g})")
+    if beat_frames.size < 2 * beats_per_bar:
+        raise ExtractionError(f"no stable beat: only {beat_frames.size} beats")
     phase = downbeat_phase(beat_frames, mel_db, low_env, beats_per_bar=beats_per_bar)
-    beat_times = librosa.frames_to_time(beat_frames, sr=sr, hop_length=hop_length)
+    beat_times = (offset + period * np.arange(beat_frames.size)) / fps
     # bars run from one downbeat to the next; the last downbeat gets a closing one a median
     # bar later if the song lasts that long, else its (partial) bar is dropped
     down = beat_times[phase::beats_per_bar]
-    bar_seconds = beats_per_bar * float(np.median(ibi)) * hop_length / sr
+    bar_seconds = beats_per_bar * period / fps
     if down[-1] + bar_seconds <= duration:
         down = np.append(down, down[-1] + bar_seconds)
     if down.size < 2:
         raise ExtractionError("no stable beat: not one whole bar")
-    return BeatGrid(tempo=tempo, beats=beat_times, downbeats=down, phase=phase, beat_cv=cv, pulse_clarity=clarity,
-                    octave_down=octave_down)
+    return BeatGrid(tempo=tempo, beats=beat_times, downbeats=down, phase=phase, beat_cv=cv, pulse_clarity=clarity)

@@ -38,8 +38,10 @@ class StemTruth:
     active: np.ndarray
 
 
-def stem_truth(stems: dict[str, np.ndarray], downbeats: np.ndarray, *, config, active_db: float = -30.0) -> StemTruth:
+def stem_truth(stems: dict[str, np.ndarray], downbeats: np.ndarray, *, config) -> StemTruth:
     """Ground truth of ``stems`` (name -> mono audio at ``config.sr``) on bars ``downbeats`` (s)."""
+    from nlc.dataset_builder.corpus.truth import bar_activity
+
     c = config
     frames = np.asarray(downbeats) * c.sr / c.hop_length
     names, specs, energy = [], [], []
@@ -51,10 +53,10 @@ def stem_truth(stems: dict[str, np.ndarray], downbeats: np.ndarray, *, config, a
         specs.append(t)
         energy.append(np.sum(t.astype(np.float64) ** 2, axis=(0, 1)))
     energy_arr = np.array(energy)
-    peak = energy_arr.max(axis=1, keepdims=True)
-    active = (energy_arr > 0) & (energy_arr >= peak * 10.0 ** (active_db / 10.0))
-    means = np.stack([t[:, :, a].mean(axis=2) if a.any() else t.mean(axis=2) for t, a in zip(specs, active)])
-    return StemTruth(names=names, spectrograms=means, energy=energy_arr, active=active.T)
+    starts = np.round(np.asarray(downbeats) * c.sr).astype(np.int64)
+    active = bar_activity([np.asarray(stems[n]) for n in names], starts).astype(bool)  # (bars, stems)
+    means = np.stack([t[:, :, a].mean(axis=2) if a.any() else t.mean(axis=2) for t, a in zip(specs, active.T)])
+    return StemTruth(names=names, spectrograms=means, energy=energy_arr, active=active)
 
 
 def validate(loop_spectrograms: np.ndarray, loop_active: np.ndarray, truth: StemTruth) -> None:

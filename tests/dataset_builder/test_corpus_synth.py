@@ -89,6 +89,9 @@ def test_same_seed_identical_files_and_resume(tmp_path, corpus):
     again = build_synth_corpus(tmp_path, n_songs=3, seed=3, progress=False)
     assert again["skipped"] == [1, 2] and again["done"] == [3]
     assert json.loads((tmp_path / "corpus_report.json").read_text())["n_finished"] == 3
+    # another seed into the same folder re-renders instead of mixing two corpora
+    other = build_synth_corpus(tmp_path, n_songs=1, seed=9, progress=False)
+    assert other["done"] == [1] and read_truth(tmp_path / "ground_truth" / "000001")["seed"] == 9
     a, b = plan_song(1, seed=3), plan_song(1, seed=4)  # another seed, another song
     assert (a.tempo, a.kinds, a.layout.tobytes(), a.harmony) != (b.tempo, b.kinds, b.layout.tobytes(), b.harmony)
 

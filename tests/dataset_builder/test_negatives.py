@@ -180,3 +180,17 @@ def test_bad_inputs_raise_clear_errors(pool):
         LoopPool(("a",), ("A",), ("vocals",))
     with pytest.raises(InputError, match="duplicates"):
         LoopPool(("a", "a"), ("A", "B"), ("other", "other"))
+
+
+def test_pool_from_pairs_lists_each_loop_once():
+    import pandas as pd
+
+    pairs = pd.DataFrame({"song_id": ["1", "1", "2"], "source_id": ["1/a", "1/a", "2/a"],
+                          "target_id": ["1/b", "1/c", "2/b"], "source_role": ["drum", "drum", "other"],
+                          "target_role": ["bass", "other", "other"]})
+    pool = LoopPool.from_pairs(pairs)
+    assert pool.loop_ids == ("1/a", "1/b", "1/c", "2/a", "2/b")
+    assert pool.roles == ("drum", "bass", "other", "other", "other")
+    assert pool.song_ids == ("1", "1", "1", "2", "2")
+    with pytest.raises(InputError, match="lacks column"):
+        LoopPool.from_pairs(pairs.drop(columns="target_role"))

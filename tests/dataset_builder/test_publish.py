@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import fnmatch
+import inspect
 import shutil
 from pathlib import Path
 
 import pytest
+from huggingface_hub import HfApi
+from huggingface_hub.utils import filter_repo_objects
 
 from nlc.cli import main
 from nlc.dataset_builder.publish import ALLOW_PATTERNS, publish
@@ -14,23 +16,28 @@ from nlc.errors import InputError, IntegrityError
 
 
 class RecordingApi:
-    """Stands in for ``huggingface_hub.HfApi``: records the calls instead of sending them."""
+    """Stands in for ``huggingface_hub.HfApi``: checks each call against the real method's
+    signature and records it instead of sending anything."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict]] = []
 
     def create_repo(self, repo_id, **kwargs):
+        inspect.signature(HfApi.create_repo).bind(None, repo_id, **kwargs)
         self.calls.append(("create_repo", {"repo_id": repo_id, **kwargs}))
         return f"https://huggingface.co/datasets/{repo_id}"
 
     def upload_folder(self, **kwargs):
+        inspect.signature(HfApi.upload_folder).bind(None, **kwargs)
         self.calls.append(("upload_folder", kwargs))
         return f"https://huggingface.co/datasets/{kwargs['repo_id']}/commit/abc"
 
 
-def _uploaded(root: Path, patterns) -> set[str]:
-    files = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
-    return {f for f in files if any(fnmatch.fnmatch(f, pat) for pat in patterns)}
+def _uploaded(root: Path, upload: dict) -> set[str]:
+    """What ``upload_folder`` would send, filtered the way huggingface_hub filters."""
+    files = [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()]
+    return set(filter_repo_objects(files, allow_patterns=upload.get("allow_patterns"),
+                                   ignore_patterns=upload.get("ignore_patterns")))
 
 
 def test_publish_uploads_the_whole_dataset_and_nothing_else(tiny_dataset: Path, tmp_path: Path) -> None:
@@ -44,7 +51,7 @@ def test_publish_uploads_the_whole_dataset_and_nothing_else(tiny_dataset: Path, 
     assert name == "create_repo" and create == {"repo_id": "my-org/nlc-loops", "repo_type": "dataset",
                                                  "private": True, "exist_ok": True}
     assert name2 == "upload_folder" and upload["repo_type"] == "dataset" and upload["folder_path"] == str(root)
-    sent = _uploaded(root, upload["allow_patterns"])
+    sent = _uploaded(root, upload)
     expected = {p.relative_to(tiny_dataset).as_posix() for p in tiny_dataset.rglob("*") if p.is_file()}
     assert sent == expected
     assert ".cache/token" not in sent and "pairs" in upload["commit_message"]
