@@ -172,8 +172,8 @@ def train_baseline(*, model: str, negatives: str, data: Path, out: Path, epochs:
 
     cfg = TrainConfig(model=model, negatives=negatives, epochs=epochs, seed=seed, device=device, **opts)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     dataset = open_dataset(data)
+    out.mkdir(parents=True, exist_ok=True)
     identity = {k: getattr(cfg, k) for k in _IDENTITY_KEYS} | {"dataset": dataset.info.dataset_fingerprint}
     state = _load_resume(out, identity)
     if state is not None and (state["stopped"] or state["epoch"] >= cfg.epochs) and (out / CHECKPOINT_NAME).is_file():

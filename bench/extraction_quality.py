@@ -60,12 +60,19 @@ def score_song(path: Path, truth: dict, folder: Path, config) -> dict:
     }
 
 
+def _value(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--variant", nargs="+", default=["default", "paper"], help="config variants to compare")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a config field for every variant (JSON value)")
+                        help="override a config field for every variant (JSON value or bare string)")
     parser.add_argument("--songs", type=int, default=None, help="score only the first N songs")
     parser.add_argument("--json", type=Path, default=None, help="write per-song results here")
     args = parser.parse_args(argv)
@@ -75,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     from nlc.dataset_builder.extraction import ExtractionConfig
     from nlc.errors import NLCError
 
-    overrides = {k: json.loads(v) for k, v in (s.split("=", 1) for s in args.set)}
+    overrides = {k: _value(v) for k, v in (s.split("=", 1) for s in args.set)}
     songs = list(_songs(args.corpus))[: args.songs]
     if not songs:
         print(f"no songs with ground truth in {args.corpus}", file=sys.stderr)

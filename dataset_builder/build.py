@@ -109,6 +109,13 @@ def run_songs(work: WorkDir, songs: list[dict[str, Any]], *, config: Any, worker
     return recorded
 
 
+def _relative(reason: str, prefixes: list[str]) -> str:
+    """A failure reason with corpus paths made relative (the report names no local folders)."""
+    for prefix in prefixes:
+        reason = reason.replace(prefix, "")
+    return reason
+
+
 def build_dataset(corpus: str | os.PathLike[str], out: str | os.PathLike[str], *,
                   work_dir: str | os.PathLike[str] | None = None, workers: int = 2, scheduler: str | None = None,
                   seed: int = 0, n_test: int = 100, genre_id: int | None = HIPHOP_GENRE_ID, config: Any = None,
@@ -165,7 +172,8 @@ def build_dataset(corpus: str | os.PathLike[str], out: str | os.PathLike[str], *
     song_seconds = time.perf_counter() - song_start
     wanted = {s["song_id"] for s in songs}
     done = work.done_ids() & wanted
-    failures = {k: v for k, v in work.failures().items() if k in wanted}
+    prefixes = sorted({f"{Path(corpus)}{os.sep}", f"{Path(corpus).resolve()}{os.sep}"}, key=len, reverse=True)
+    failures = {k: _relative(v, prefixes) for k, v in work.failures().items() if k in wanted}
     left = len(wanted - done)
     info = None
     if left == 0:

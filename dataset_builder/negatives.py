@@ -75,7 +75,7 @@ class NegativeRecipe:
         if self.method not in METHODS:
             raise InputError(f"unknown negative sampling method {self.method!r}; expected one of {METHODS}")
         if self.permutation is not None:
-            object.__setattr__(self, "permutation", tuple(int(i) for i in self.permutation))
+            object.__setattr__(self, "permutation", _check_permutation(self.permutation))
         wants = {
             "other_loop_id": self.method in BETWEEN_SONG,
             "shift_beats": self.method == "shift",
@@ -96,10 +96,8 @@ class NegativeRecipe:
             raise InputError(f"shift_beats must be an integer in {SHIFT_BEATS}, got {self.shift_beats!r}")
         if self.method == "shift":
             object.__setattr__(self, "shift_beats", int(self.shift_beats))  # type: ignore[arg-type]
-        if self.method == "rearrange":
-            _check_permutation(self.permutation)  # type: ignore[arg-type]
-            if self.permutation == IDENTITY:
-                raise InputError("a 'rearrange' recipe must not use the identity permutation")
+        if self.method == "rearrange" and self.permutation == IDENTITY:
+            raise InputError("a 'rearrange' recipe must not use the identity permutation")
 
 
 @dataclass(frozen=True)
@@ -137,7 +135,7 @@ class LoopPool:
             raise InputError(f"LoopPool roles must be in {ROLES}, got {bad}")
 
     @classmethod
-    def from_pairs(cls, pairs: "pd.DataFrame") -> LoopPool:
+    def from_pairs(cls, pairs: pd.DataFrame) -> LoopPool:
         """Every loop of a pairs table (columns ``song_id, source_id, target_id,
         source_role, target_role``), once each, sorted by loop id."""
         import pandas as pd

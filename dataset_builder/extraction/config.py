@@ -64,7 +64,8 @@ class ExtractionConfig:
     frames_per_bar: int = 32
     magnitude_power: float = 1.0
     method: Literal["tucker", "bar_nmf"] = "tucker"
-    rank_rule: Literal["smith", "full"] = "smith"
+    rank_rule: Literal["smith", "full", "half_bars"] = "smith"
+    merge_r: float = 1.0
     n_iter: int = 100
     seed: int = 0
     mask_power: float = 2.0
@@ -77,7 +78,7 @@ class ExtractionConfig:
     def __post_init__(self) -> None:
         if self.method not in ("tucker", "bar_nmf"):
             raise ValueError(f"ExtractionConfig.method: unknown {self.method!r}")
-        if self.rank_rule not in ("smith", "full"):
+        if self.rank_rule not in ("smith", "full", "half_bars"):
             raise ValueError(f"ExtractionConfig.rank_rule: unknown {self.rank_rule!r}")
         if self.bar_norm not in ("l2", "sum", "max"):
             raise ValueError(f"ExtractionConfig.bar_norm: unknown {self.bar_norm!r}")

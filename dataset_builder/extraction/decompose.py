@@ -42,6 +42,8 @@ def rank_rule(shape: tuple[int, int, int], rule: str = "smith") -> tuple[int, in
         return smith  # type: ignore[return-value]
     if rule == "full":
         return (shape[0], shape[1], smith[2])
+    if rule == "half_bars":
+        return (shape[0], shape[1], max(1, shape[2] // 2))
     raise ValueError(f"unknown rank rule {rule!r}")
 
 
@@ -104,5 +106,10 @@ def decompose(tensor: np.ndarray, *, config) -> Decomposition:
     if config.method == "tucker":
         return tucker(tensor, ranks=ranks, n_iter=config.n_iter, seed=config.seed)
     if config.method == "bar_nmf":
-        return bar_nmf(tensor, n_loops=ranks[2], n_iter=config.n_iter, seed=config.seed)
+        dec = bar_nmf(tensor, n_loops=ranks[2], n_iter=config.n_iter, seed=config.seed)
+        if config.merge_r < 1.0:
+            from nlc.dataset_builder.extraction.consolidate import consolidate
+
+            dec = consolidate(dec, min_r=config.merge_r)
+        return dec
     raise ValueError(f"unknown decomposition method {config.method!r}")

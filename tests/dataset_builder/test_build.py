@@ -114,7 +114,7 @@ def test_killed_build_resumes_to_identical_bytes(synth_corpus: Path, tmp_path: P
     assert _hashes(out) == reference  # extraction re-run in new processes: same loops, same bytes
 
     report = json.loads((out / "build_report.json").read_text())
-    assert "truncated" in report["failed"][f"{TRUNCATED_SONG:06d}"]
+    assert report["failed"][f"{TRUNCATED_SONG:06d}"].startswith(f"fma_full/000/{TRUNCATED_SONG:06d}.wav: truncated")
     assert report["clips"]["clips"] == 1 and report["ingest"]["songs_by_subset"]["large"] == 1
     clip_ok = f"{CLIP_SONG:06d}" not in report["failed"]
     assert (report["clips"]["bars_per_clip_mean"] or 0) > 0 if clip_ok else report["clips"]["clips_extracted"] == 0

@@ -150,6 +150,7 @@ def test_apply_recipe_matches_the_transforms():
         ({"method": "rearrange", "permutation": (0, 1, 2, 3)}, "identity"),
         ({"method": "rearrange", "permutation": (0, 0, 1, 2)}, "reorder the beats"),
         ({"method": "selected", "other_loop_id": ""}, "non-empty"),
+        ({"method": "rearrange", "permutation": ("a", 1, 2, 3)}, "sequence of beat indices"),
     ],
 )
 def test_bad_recipes_are_rejected(kwargs, match):

@@ -1,0 +1,89 @@
+"""``listening-test make`` on the shared tiny dataset, checked against the results by hand."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+import yaml
+
+from nlc.cli import main
+from nlc.dataset_builder.reader import open_dataset
+from nlc.errors import IntegrityError
+from nlc.features import LOOP_SAMPLES, SAMPLE_RATE
+from nlc.listening_test.manifest import load_manifest
+from nlc.listening_test.mixing import mix_pair
+from nlc.listening_test.stimuli import load_system, make_stimuli
+
+
+def test_manifest_picks_are_each_systems_top_other_target(tiny_dataset, listening_results, listening_stimuli):
+    manifest = load_manifest(listening_stimuli)
+    assert manifest.systems == ["loudness", "brightness", "original"]
+    ds = open_dataset(tiny_dataset)
+    ranking = ds.ranking()
+    truth = dict(ranking.loc[ranking["label"] == 1, ["query_id", "candidate_id"]].itertuples(index=False))
+    roles = dict(ds.pairs("test")[["source_id", "source_role"]].itertuples(index=False))
+    raw = {name: json.loads(path.read_text()) for name, path in listening_results.items()}
+    assert manifest.groups, "at least one group"
+    for group in manifest.groups:
+        assert roles[group.source_id] == "drum" and group.source_type == "drum"  # tiny test sources: drum, bass
+        for clip in group.clips:
+            if clip.system == "original":
+                assert clip.target_id == truth[group.source_id]
+                continue
+            query = next(q for q in raw[clip.system]["ranking"] if q["query_id"] == group.source_id)
+            others = [(s, c) for c, s in zip(query["candidate_ids"], query["scores"]) if c != truth[group.source_id]]
+            best = max(s for s, _ in others)
+            assert clip.target_id == next(c for s, c in others if s == best)
+    assert any("vocal" in note for note in manifest.notes)
+
+
+def test_clips_are_blind_loudness_matched_wavs(tiny_dataset, listening_stimuli):
+    manifest = load_manifest(listening_stimuli)
+    ds = open_dataset(tiny_dataset)
+    for group in manifest.groups:
+        assert sorted(c.clip for c in group.clips) == [f"{group.group}_c{k}" for k in range(1, 4)]
+        for clip in group.clips:
+            assert clip.system not in clip.file and clip.system not in clip.clip
+            audio, sr = sf.read(listening_stimuli / clip.file, dtype="float32")
+            assert sr == SAMPLE_RATE and audio.shape == (2 * LOOP_SAMPLES,)
+            expected = mix_pair(*ds.loop_audio([group.source_id, clip.target_id]), repetitions=2)
+            np.testing.assert_allclose(audio, expected, atol=1.5 / 32768)
+    page = (listening_stimuli / "questionnaire" / "stimuli.js").read_text()
+    assert page.startswith("window.NLC_STIMULI = ") and '"../g01/g01_c1.wav"' in page
+    assert (listening_stimuli / "questionnaire" / "index.html").is_file()
+
+
+def test_webmushra_configs_beside_the_stimuli(listening_stimuli):
+    manifest = load_manifest(listening_stimuli)
+    for group in manifest.groups:
+        config = yaml.safe_load((listening_stimuli / "webmushra" / f"{group.group}.yaml").read_text())
+        likert = [p for p in config["pages"] if p["type"] == "likert_multi_stimulus"]
+        assert len(likert) == 6
+        assert set(likert[0]["stimuli"]) == {c.clip for c in group.clips}
+
+
+def test_same_seed_same_stimuli_and_protocol_check(tiny_dataset, listening_results, listening_stimuli, tmp_path):
+    systems = [load_system(p) for p in listening_results.values()]
+    again = make_stimuli(tiny_dataset, systems, tmp_path / "again", include_original=True, seed=1, fmt="webmushra")
+    assert again.model_dump(exclude={"dataset"}) == load_manifest(listening_stimuli).model_dump(exclude={"dataset"})
+    for group in again.groups:
+        for clip in group.clips:
+            assert (tmp_path / "again" / clip.file).read_bytes() == (listening_stimuli / clip.file).read_bytes()
+    other = [systems[0].__class__(**{**systems[0].__dict__, "content_hash": "f" * 64})]
+    with pytest.raises(IntegrityError, match="computed on protocol ffffffffffff"):
+        make_stimuli(tiny_dataset, other, tmp_path / "bad")
+
+
+def test_cli_renames_systems_and_refuses_duplicates(tiny_dataset, listening_results, tmp_path, capsys):
+    path = str(listening_results["loudness"])
+    assert main(["listening-test", "make", "--data", str(tiny_dataset), "--results", f"cnn={path}",
+                 "--out", str(tmp_path / "one"), "--groups-per-type", "1", "--repetitions", "4"]) == 0
+    manifest = load_manifest(tmp_path / "one")
+    assert manifest.systems == ["cnn"] and manifest.repetitions == 4 and len(manifest.groups) == 1
+    assert sf.info(str(tmp_path / "one" / manifest.groups[0].clips[0].file)).frames == 4 * LOOP_SAMPLES
+    assert main(["listening-test", "make", "--data", str(tiny_dataset), "--results", path, path,
+                 "--out", str(tmp_path / "two")]) == 2
+    assert "system names must be unique" in capsys.readouterr().err
