@@ -10,7 +10,7 @@ import argparse
 
 
 def _train(args: argparse.Namespace) -> int:
-    from nlc.baselines.trainer import train_baseline
+    from nlc.baselines.train import train_baseline
 
     submission = train_baseline(
         model=args.model, negatives=args.negatives, data=args.data, out=args.out, epochs=args.epochs,

@@ -51,17 +51,23 @@ def main() -> int:
             result = build_dataset(corpus, out, work_dir=scratch / f"work-{workers}", workers=workers,
                                    seed=args.seed, progress=True)
             n = result.processed_now
+            run = result.run
             row = {
                 "workers": workers, "songs": n, "failed": result.failed,
                 "song_seconds": round(result.song_seconds, 1), "total_seconds": round(result.seconds, 1),
                 "songs_per_hour": round(n / result.song_seconds * 3600, 1),
                 "songs_per_hour_total": round(n / result.seconds * 3600, 1),
                 "seconds_per_song_per_worker": round(result.song_seconds * workers / max(n, 1), 2),
+                "steady_songs_per_hour": round(run.steady_songs_per_hour or 0.0, 1),
+                "cpu_seconds_per_song": round(run.cpu_seconds / max(n, 1), 2),
+                "load_average_1min_after": round(os.getloadavg()[0], 2),
             }
             results.append(row)
             print(f"workers={workers}: {n} songs ({result.failed} failed) in {row['song_seconds']} s "
-                  f"-> {row['songs_per_hour']} songs/h (whole build incl. ingest+release: "
-                  f"{row['total_seconds']} s, {row['songs_per_hour_total']} songs/h)")
+                  f"-> {row['songs_per_hour']} songs/h; steady state (worker start-up excluded) "
+                  f"{row['steady_songs_per_hour']} songs/h; {row['cpu_seconds_per_song']} CPU s/song; "
+                  f"whole build incl. ingest+release {row['total_seconds']} s; "
+                  f"load average {row['load_average_1min_after']}")
             shutil.rmtree(out, ignore_errors=True)
             shutil.rmtree(scratch / f"work-{workers}", ignore_errors=True)
     finally:
@@ -71,8 +77,11 @@ def main() -> int:
     for row in results[1:]:
         ratio = row["workers"] / base["workers"]
         row["efficiency"] = round(row["songs_per_hour"] / (ratio * base["songs_per_hour"]), 3)
+        if base["steady_songs_per_hour"] and row["steady_songs_per_hour"]:
+            row["steady_efficiency"] = round(row["steady_songs_per_hour"] / (ratio * base["steady_songs_per_hour"]), 3)
         print(f"scaling efficiency {base['workers']} -> {row['workers']} workers: {row['efficiency']:.2f} "
-              f"(goal >= 0.80; {os.cpu_count()} CPU cores on this machine)")
+              f"(steady state {row.get('steady_efficiency', float('nan')):.2f}; goal >= 0.80; "
+              f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f}: other jobs share the cores)")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0

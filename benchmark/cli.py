@@ -58,9 +58,10 @@ def _reproduce(args: argparse.Namespace) -> int:
     table = reproduce_table2(
         data=args.data, out=args.out, epochs=args.epochs, seed=args.seed, device=args.device,
         batch_size=args.batch_size, n_resamples=args.n_resamples, log=_log, progress=not args.no_progress,
+        negatives=args.negatives,
     )
     print(table)
-    return 0
+    return 1 if (Path(args.out) / "failures.json").read_text().strip() != "{}" else 0
 
 
 def _common_run_options(p: argparse.ArgumentParser) -> None:
@@ -117,5 +118,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--data", type=Path, required=True, help="the nlc-loops/ dataset folder")
     p.add_argument("--out", type=Path, default=Path("table2"), help="folder for trained runs, results and the table")
     p.add_argument("--epochs", type=int, default=5, help="training epochs per baseline")
+    p.add_argument("--negatives", nargs="+", default=["random", "selected", "reverse", "shift", "rearrange"],
+                   metavar="METHOD", help="negative sampling methods to train with (a subset gives a partial table)")
     _common_run_options(p)
     p.set_defaults(handler=_reproduce)

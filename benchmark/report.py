@@ -29,7 +29,9 @@ def fmt(value: float, decimals: int, interval: tuple[float, float] | None = None
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A GitHub-flavoured markdown table (numeric-looking columns right-aligned)."""
     def numeric(col: int) -> bool:
-        return bool(rows) and all(str(r[col])[:1] in "0123456789-+[" and str(r[col])[:1] != "" for r in rows)
+        cells = [str(r[col]).lstrip("*") for r in rows]
+        return bool(rows) and all(c[:1] != "" and c[:1] in "0123456789-+[" for c in cells) and any(
+            c[:1].isdigit() or c[:2] in ("-0", "-1", "-2", "-3", "-4", "-5", "-6", "-7", "-8", "-9", "+0", "+1") for c in cells)
 
     align = ["---:" if numeric(i) else "---" for i in range(len(header))]
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]

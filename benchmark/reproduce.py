@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from nlc.benchmark.report import fmt, markdown_table
 from nlc.benchmark.results import BenchmarkResults, load_results, save_results
-from nlc.errors import NLCError
+from nlc.errors import InputError, NLCError
 
 NEGATIVES: tuple[str, ...] = ("random", "selected", "reverse", "shift", "rearrange")
 """The paper's five negative sampling methods, in its row order."""
@@ -45,9 +45,12 @@ class Entry:
     negatives: str    # row label of the negative sampling method ("-" for references)
 
 
-def entries() -> list[Entry]:
-    """All rows of Table 2 in the paper's order, then the reference baselines."""
-    rows = [Entry(f"{m}-{n}", label, n.capitalize()) for m, label in MODELS for n in NEGATIVES]
+def entries(negatives: Sequence[str] = NEGATIVES) -> list[Entry]:
+    """Rows of Table 2 in the paper's order (the given negatives), then the reference baselines."""
+    unknown = sorted(set(negatives) - set(NEGATIVES))
+    if unknown:
+        raise InputError(f"unknown negative sampling method(s) {unknown}; expected some of {NEGATIVES}")
+    rows = [Entry(f"{m}-{n}", label, n.capitalize()) for m, label in MODELS for n in NEGATIVES if n in negatives]
     return rows + [Entry(t, label, "-") for t, label in REFERENCES]
 
 
@@ -62,7 +65,7 @@ def _finished(path: Path, content_hash: str) -> BenchmarkResults | None:
     return res if res.dataset.content_hash == content_hash else None
 
 
-def _submission(entry: Entry, *, data: Path, out: Path, epochs: int, seed: int, device: str) -> Path:
+def _submission(entry: Entry, *, data: Path, out: Path, epochs: int, seed: int, device: str, progress: bool) -> Path:
     if entry.negatives == "-":
         from nlc.baselines.export import template_path
 
@@ -71,7 +74,7 @@ def _submission(entry: Entry, *, data: Path, out: Path, epochs: int, seed: int, 
 
     model, negatives = entry.key.split("-", 1)
     return Path(train_baseline(model=model, negatives=negatives, data=data, out=out / "runs" / entry.key,
-                               epochs=epochs, seed=seed, device=device))
+                               epochs=epochs, seed=seed, device=device, progress=progress))
 
 
 def table2_markdown(rows: list[tuple[Entry, BenchmarkResults | None]], *, intervals: bool = False) -> str:
@@ -106,19 +109,20 @@ def table2_png(rows: list[tuple[Entry, BenchmarkResults | None]], path: Path) ->
     lines = table2_markdown(rows).splitlines()[2:]
     cells = [[c.strip() for c in line.strip("|").split("|")] for line in lines]
     header = ["Model", "Negative sampling", *(c[1] for c in COLUMNS)]
-    fig, ax = plt.subplots(figsize=(10, 0.45 * (len(cells) + 2)))
+    fig, ax = plt.subplots(figsize=(9, 0.32 * (len(cells) + 2)))
     ax.axis("off")
     table = ax.table(cellText=[[c.replace("**", "") for c in row] for row in cells], colLabels=header,
                      loc="center", cellLoc="center")
     table.auto_set_font_size(False)
     table.set_fontsize(9)
+    table.auto_set_column_width(col=list(range(len(header))))
+    table.scale(1.0, 1.3)
     for (r, c), cell in table.get_celld().items():
         if r == 0 or (r > 0 and cells[r - 1][c].startswith("**")):
             cell.set_text_props(fontweight="bold")
     ax.set_title("Table 2: objective evaluation (nlc-bench reproduction)", fontsize=10)
-    fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=150)
+    fig.savefig(path, dpi=150, bbox_inches="tight")
     plt.close(fig)
     return path
 
@@ -126,7 +130,7 @@ def table2_png(rows: list[tuple[Entry, BenchmarkResults | None]], path: Path) ->
 def reproduce_table2(
     *, data: str | os.PathLike[str], out: str | os.PathLike[str], epochs: int = 5, seed: int = 0,
     device: str = "cpu", batch_size: int = 256, n_resamples: int = 1000, progress: bool = False,
-    log: Callable[[str], None] = lambda _: None,
+    negatives: Sequence[str] = NEGATIVES, log: Callable[[str], None] = lambda _: None,
 ) -> str:
     """Train, score and tabulate every row of Table 2; returns the markdown table.
 
@@ -140,6 +144,8 @@ def reproduce_table2(
         Passed to :func:`~nlc.baselines.train.train_baseline` (and ``seed``/``device`` to the runs).
     batch_size, n_resamples, progress
         Passed to :func:`~nlc.benchmark.run.run_benchmark`.
+    negatives : sequence of str, default all five
+        Negative sampling methods to train with (a subset gives a partial table).
     """
     from nlc.benchmark.run import open_protocol, run_benchmark
 
@@ -147,21 +153,22 @@ def reproduce_table2(
     protocol = open_protocol(data)
     failures: dict[str, str] = {}
     rows: list[tuple[Entry, BenchmarkResults | None]] = []
-    for k, entry in enumerate(entries(), 1):
+    todo = entries(negatives)
+    for k, entry in enumerate(todo, 1):
         result_path = out / "results" / f"{entry.key}.json"
         res = _finished(result_path, protocol.content_hash)
         if res is not None:
-            log(f"[{k}/{len(entries())}] {entry.key}: already finished, kept")
+            log(f"[{k}/{len(todo)}] {entry.key}: already finished, kept")
         else:
-            log(f"[{k}/{len(entries())}] {entry.key}: training and scoring")
+            log(f"[{k}/{len(todo)}] {entry.key}: {'scoring' if entry.negatives == '-' else 'training and scoring'}")
             try:
-                sub = _submission(entry, data=data, out=out, epochs=epochs, seed=seed, device=device)
+                sub = _submission(entry, data=data, out=out, epochs=epochs, seed=seed, device=device, progress=progress)
                 res = run_benchmark(sub, protocol, seed=seed, device=device, batch_size=batch_size,
                                     n_resamples=n_resamples, progress=progress, name=entry.key, log=log)
                 save_results(res, result_path)
             except NLCError as exc:
                 failures[entry.key] = str(exc)
-                log(f"[{k}/{len(entries())}] {entry.key}: FAILED, skipped ({exc})")
+                log(f"[{k}/{len(todo)}] {entry.key}: FAILED, skipped ({exc})")
                 res = None
         rows.append((entry, res))
     out.mkdir(parents=True, exist_ok=True)

@@ -1,14 +1,16 @@
 """Score a submission on the frozen protocol tables: the benchmark's inner loop.
 
 * **Classification**: every row's pair ``(audio[query], transform(audio[candidate]))`` is
-  materialised by :func:`nlc.dataset_builder.frozen_protocol.materialise` in batches of
+  materialised as :func:`nlc.dataset_builder.frozen_protocol.materialise` defines it (the
+  transforms are :func:`nlc.dataset_builder.negatives.apply_recipe`) in batches of
   ``batch_size`` rows and scored with the submission's ``score``.
 * **Ranking**: an embedding model (one defining ``embed``) embeds each *distinct* loop
   once, in batches, and a candidate's ranking score is minus its Euclidean distance to the
   query; a pair model scores all ``query x candidate`` rows with ``score``.
 
 Audio comes from ``audio_fn(ids) -> (n, 88200)``, in practice
-:meth:`LoopsDataset.loop_audio`, whose LRU cache decodes each loop once per run. Every
+:meth:`LoopsDataset.loop_audio`, whose LRU cache decodes each loop once per run; it is
+asked once per block of :data:`BLOCK_ROWS` rows for that block's distinct loops. Every
 batch's output goes through :mod:`nlc.benchmark.outputs`, so a NaN on real data stops the
 run with a one-line :class:`~nlc.errors.SubmissionError` naming the items.
 """
@@ -28,7 +30,8 @@ from nlc.protocol import Submission
 AudioFn = Callable[[list[str]], np.ndarray]
 DEFAULT_BATCH_SIZE: int = 256
 """Pairs (or loops, for ``embed``) per call to the submission."""
-_IDENTITY = frozenset({"positive", "candidate", "random", "selected"})
+BLOCK_ROWS: int = 2048
+"""Protocol rows whose distinct loops are held in memory at once (about 1,000-2,500 loops)."""
 
 
 @dataclass(frozen=True)
@@ -47,55 +50,91 @@ def _progress(total: int, desc: str, enabled: bool):
     return tqdm(total=total, desc=desc, unit="pair", disable=not enabled, leave=False, dynamic_ncols=True)
 
 
-def _materialise(rows: pd.DataFrame, audio_fn: AudioFn) -> tuple[np.ndarray, np.ndarray]:
-    from nlc.dataset_builder.frozen_protocol import materialise
+def _recipe(method: str, shift_beats, permutation):
+    """The :class:`NegativeRecipe` that transforms a row's candidate, or None (used as is)."""
+    from nlc.dataset_builder.negatives import BETWEEN_SONG, METHODS, NegativeRecipe
 
-    ids = sorted(set(rows["query_id"]) | set(rows["candidate_id"]))
-    audio = audio_fn(ids)
-    return materialise(rows, dict(zip(ids, audio)))
+    if method not in METHODS or method in BETWEEN_SONG:
+        return None  # positive / candidate / random / selected: the candidate loop itself
+    shift = None if shift_beats is None or pd.isna(shift_beats) else int(shift_beats)
+    perm = tuple(int(i) for i in permutation) if permutation is not None and len(permutation) else None
+    return NegativeRecipe(method, None, shift, perm)
+
+
+def _blocks(table: pd.DataFrame, audio_fn: AudioFn, block_rows: int):
+    """Yield ``(offset, rows, audio, query_index, candidate_index)`` per block of rows.
+
+    Each block's distinct loops are fetched once into one matrix; batches then copy their
+    pairs out of it with one fancy index per side (what ``frozen_protocol.materialise``
+    computes, without its extra copy per batch; a test pins the equality).
+    """
+    for lo in range(0, len(table), block_rows):
+        rows = table.iloc[lo:lo + block_rows]
+        ids = sorted(set(rows["query_id"]) | set(rows["candidate_id"]))
+        index = {loop_id: k for k, loop_id in enumerate(ids)}
+        audio = np.asarray(audio_fn(ids), dtype=np.float32)
+        q = np.fromiter((index[i] for i in rows["query_id"]), dtype=np.int64, count=len(rows))
+        c = np.fromiter((index[i] for i in rows["candidate_id"]), dtype=np.int64, count=len(rows))
+        yield lo, rows, audio, q, c
+
+
+def pair_audio(rows: pd.DataFrame, audio: np.ndarray, q: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sources and (transformed) candidates of ``rows``, fresh float32 arrays (len(rows), n)."""
+    from nlc.dataset_builder.negatives import apply_recipe
+
+    sources, candidates = audio[q], audio[c]
+    for k, (method, shift, perm) in enumerate(zip(rows["method"], rows["shift_beats"], rows["permutation"])):
+        recipe = _recipe(method, shift, perm)
+        if recipe is not None:
+            candidates[k] = apply_recipe(recipe, candidates[k])
+    return sources, candidates
 
 
 def score_pairs(
     sub: Submission, table: pd.DataFrame, audio_fn: AudioFn, *,
     batch_size: int = DEFAULT_BATCH_SIZE, progress: bool = False, desc: str = "scoring",
+    block_rows: int = BLOCK_ROWS,
 ) -> np.ndarray:
-    """``score`` of every row's evaluated pair, shape (len(table),) float64, in table order."""
+    """``score`` of every row's evaluated pair, shape (len(table),) float64, in table order.
+
+    ``block_rows`` bounds memory: the distinct loops of that many rows are held at once.
+    """
     if batch_size < 1:
         raise InputError(f"batch size must be >= 1, got {batch_size}")
     out = np.empty(len(table), dtype=np.float64)
+    block_rows = max(batch_size, block_rows - block_rows % batch_size)
     with _progress(len(table), desc, progress) as bar:
-        for lo in range(0, len(table), batch_size):
-            rows = table.iloc[lo:lo + batch_size]
-            sources, candidates = _materialise(rows, audio_fn)
-            where = f"items {rows['item_id'].iloc[0]}..{rows['item_id'].iloc[-1]}"
-            raw = call(sub.score, sources, candidates, what=f"score() on {where}")
-            out[lo:lo + len(rows)] = check_scores(raw, len(rows), what=f"score() on {where}")
-            bar.update(len(rows))
+        for offset, rows, audio, q, c in _blocks(table, audio_fn, block_rows):
+            for lo in range(0, len(rows), batch_size):
+                part = slice(lo, lo + batch_size)
+                batch = rows.iloc[part]
+                sources, candidates = pair_audio(batch, audio, q[part], c[part])
+                where = f"items {batch['item_id'].iloc[0]}..{batch['item_id'].iloc[-1]}"
+                raw = call(sub.score, sources, candidates, what=f"score() on {where}")
+                out[offset + lo:offset + lo + len(batch)] = check_scores(raw, len(batch), what=f"score() on {where}")
+                bar.update(len(batch))
     return out
 
 
 def _transform_key(row) -> tuple:
     """What makes a materialised candidate distinct: its loop and its transform."""
-    if row.method in _IDENTITY:
+    recipe = _recipe(row.method, row.shift_beats, row.permutation)
+    if recipe is None:
         return (row.candidate_id, "identity", None, ())
-    shift = None if pd.isna(row.shift_beats) else int(row.shift_beats)
-    perm = () if row.permutation is None or len(row.permutation) == 0 else tuple(int(i) for i in row.permutation)
-    return (row.candidate_id, row.method, shift, perm)
+    return (row.candidate_id, recipe.method, recipe.shift_beats, recipe.permutation or ())
 
 
 def _key_audio(keys: list[tuple], audio_fn: AudioFn) -> np.ndarray:
     """Audio of materialised candidates given by :func:`_transform_key` keys."""
-    from nlc.dataset_builder.negatives import NegativeRecipe, apply_recipe
+    from nlc.dataset_builder.negatives import apply_recipe
 
     ids = sorted({k[0] for k in keys})
-    audio = dict(zip(ids, audio_fn(ids)))
+    audio = dict(zip(ids, np.asarray(audio_fn(ids), dtype=np.float32)))
     out = []
     for loop_id, method, shift, perm in keys:
-        if method == "identity":
-            out.append(audio[loop_id])
-        else:
-            out.append(apply_recipe(NegativeRecipe(method, None, shift, perm or None), audio[loop_id]))
-    return np.stack(out).astype(np.float32, copy=False)
+        recipe = None if method == "identity" else _recipe(method, shift, perm)
+        out.append(audio[loop_id] if recipe is None else apply_recipe(recipe, audio[loop_id]))
+    return np.stack(out)
 
 
 def _embed_all(

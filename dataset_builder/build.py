@@ -31,6 +31,24 @@ from .workdir import WorkDir, default_work_dir
 
 
 @dataclass
+class RunStats:
+    """Timing of one Dask phase: songs recorded, worker CPU seconds, completion times (s after start)."""
+
+    recorded: int = 0
+    cpu_seconds: float = 0.0
+    first_done_s: float | None = None
+    last_done_s: float | None = None
+
+    @property
+    def steady_songs_per_hour(self) -> float | None:
+        """Throughput between the first and the last completion (worker start-up excluded)."""
+        if self.recorded < 2 or self.last_done_s is None or self.first_done_s is None:
+            return None
+        span = self.last_done_s - self.first_done_s
+        return (self.recorded - 1) / span * 3600 if span > 0 else None
+
+
+@dataclass
 class BuildResult:
     """What a build run did: songs processed now, in total, failed; the release info if written."""
 
@@ -42,6 +60,7 @@ class BuildResult:
     info: dict[str, Any] | None
     song_seconds: float = 0.0
     """Wall time of the Dask phase alone (cluster start-up included), in seconds."""
+    run: RunStats | None = None
 
     @property
     def complete(self) -> bool:
@@ -61,8 +80,9 @@ def _client(workers: int, scheduler: str | None):
 
 
 def run_songs(work: WorkDir, songs: list[dict[str, Any]], *, config: Any, workers: int = 2,
-              scheduler: str | None = None, progress: bool = True, already: int = 0, total: int | None = None) -> int:
-    """Process ``songs`` on Dask and record each result as it arrives; returns how many were recorded.
+              scheduler: str | None = None, progress: bool = True, already: int = 0,
+              total: int | None = None) -> RunStats:
+    """Process ``songs`` on Dask and record each result as it arrives; returns what it did.
 
     Results are recorded in completion order (which varies between runs); nothing
     downstream depends on that order. A worker that dies on a song (crash, out of
@@ -75,14 +95,15 @@ def run_songs(work: WorkDir, songs: list[dict[str, Any]], *, config: Any, worker
 
     from .song_task import process_song
 
+    stats = RunStats()
     if not songs:
-        return 0
+        return stats
+    start = time.perf_counter()
     client, cluster = _client(workers, scheduler)
     failed = len(work.failures())
     bar = tqdm(total=total or len(songs), initial=already, unit="song", disable=not progress,
                desc="songs", dynamic_ncols=True)
     bar.set_postfix(failed=failed)
-    recorded = 0
     try:
         futures = client.map(process_song, songs, config=config, key=[f"song-{s['song_id']}" for s in songs],
                              pure=False, retries=0)
@@ -98,7 +119,11 @@ def run_songs(work: WorkDir, songs: list[dict[str, Any]], *, config: Any, worker
             else:
                 work.store_failure(result["song_id"], result["reason"])
                 failed += 1
-            recorded += 1
+            now = time.perf_counter() - start
+            stats.recorded += 1
+            stats.cpu_seconds += float(result.get("cpu_seconds", 0.0))
+            stats.first_done_s = now if stats.first_done_s is None else stats.first_done_s
+            stats.last_done_s = now
             bar.update(1)
             bar.set_postfix(failed=failed)
     finally:
@@ -106,7 +131,7 @@ def run_songs(work: WorkDir, songs: list[dict[str, Any]], *, config: Any, worker
         client.close()
         if cluster is not None:
             cluster.close()
-    return recorded
+    return stats
 
 
 def _relative(reason: str, prefixes: list[str]) -> str:
@@ -167,7 +192,7 @@ def build_dataset(corpus: str | os.PathLike[str], out: str | os.PathLike[str], *
     pending = [s for s in songs if s["song_id"] not in done_before]
     batch = pending if max_songs is None else pending[:max_songs]
     song_start = time.perf_counter()
-    recorded = run_songs(work, batch, config=config, workers=workers, scheduler=scheduler, progress=progress,
+    stats = run_songs(work, batch, config=config, workers=workers, scheduler=scheduler, progress=progress,
                          already=len(songs) - len(pending), total=len(songs))
     song_seconds = time.perf_counter() - song_start
     wanted = {s["song_id"] for s in songs}
@@ -185,5 +210,6 @@ def build_dataset(corpus: str | os.PathLike[str], out: str | os.PathLike[str], *
             "extraction": settings["extraction"],
         }
         info = assemble(work, found.songs, out, seed=seed, n_test=n_test, report=report)
-    return BuildResult(processed_now=recorded, done=len(done), failed=len(failures), pending=left,
-                       seconds=time.perf_counter() - started, info=info, song_seconds=song_seconds)
+    return BuildResult(processed_now=stats.recorded, done=len(done), failed=len(failures), pending=left,
+                       seconds=time.perf_counter() - started, info=info, song_seconds=song_seconds,
+                       run=stats)

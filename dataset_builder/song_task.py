@@ -12,7 +12,9 @@ build of thousands.
 from __future__ import annotations
 
 import math
+import resource
 import tempfile
+import time
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
@@ -48,6 +50,12 @@ def check_not_truncated(song: Mapping[str, Any]) -> None:
         raise AudioError(f"{song['audio_path']}: truncated, holds {actual:.1f} s of the {float(expected):.1f} s FMA lists")
 
 
+def _cpu_now() -> float:
+    """CPU seconds of this process plus its finished child processes (the rubberband CLI)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def _folder_files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -67,13 +75,15 @@ def process_song(song: Mapping[str, Any], *, config: Any = None) -> dict[str, An
     -------
     dict
         ``{"song_id", "ok": True, "files": {relative path: bytes}, "roles": {local id: role}}``
-        or ``{"song_id", "ok": False, "reason": str}``.
+        or ``{"song_id", "ok": False, "reason": str}``; both with ``cpu_seconds`` (CPU time
+        of the worker process on this song, for throughput measurements).
     """
     from .extraction import ExtractionConfig, extract_song
     from .instrumentation import classify_roles
 
     song_id = str(song["song_id"])
     config = ExtractionConfig() if config is None else config
+    cpu_start = _cpu_now()
     try:
         check_not_truncated(song)
         with tempfile.TemporaryDirectory(prefix=f"nlc-{song_id}-") as tmp:
@@ -84,10 +94,12 @@ def process_song(song: Mapping[str, Any], *, config: Any = None) -> dict[str, An
             if wavs:
                 loops = np.stack([load_audio(p, allow_silence=True) for p in wavs])
                 roles = {p.stem: str(r) for p, r in zip(wavs, classify_roles(loops))}
-            return {"song_id": song_id, "ok": True, "files": _folder_files(folder), "roles": roles}
+            result = {"song_id": song_id, "ok": True, "files": _folder_files(folder), "roles": roles}
     except NLCError as exc:
-        return {"song_id": song_id, "ok": False, "reason": str(exc)}
+        result = {"song_id": song_id, "ok": False, "reason": str(exc)}
     except Exception as exc:  # a bug or a library failure on one song must not stop the build
         where = traceback.extract_tb(exc.__traceback__)[-1]
-        return {"song_id": song_id, "ok": False,
-                "reason": f"unexpected {type(exc).__name__}: {exc} ({Path(where.filename).name}:{where.lineno})"}
+        result = {"song_id": song_id, "ok": False,
+                  "reason": f"unexpected {type(exc).__name__}: {exc} ({Path(where.filename).name}:{where.lineno})"}
+    result["cpu_seconds"] = round(_cpu_now() - cpu_start, 3)
+    return result

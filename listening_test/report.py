@@ -17,9 +17,10 @@ METHODS_NOTE: str = (
     "Cronbach's alpha: pingouin.cronbach_alpha on one row per rated clip (participant x group x system) "
     "and one column per question (6 items), Feldt 95% CI. "
     "Wilcoxon signed-rank per question and system pair on each participant's mean rating per system, "
-    "pingouin.wilcoxon(alternative='two-sided', zero_method='wilcox', method='auto', correction=True): "
-    "continuity correction ON (pingouin's default; scipy's default is off; it matters only when scipy "
-    "falls back to the normal approximation). Holm correction within each question over its system pairs. "
+    "pingouin.wilcoxon(alternative='two-sided', zero_method='wilcox', correction=True): "
+    "continuity correction ON (pingouin's default; scipy's default is off); p exact for <= 50 differences "
+    "with no zero and no tie, else the normal approximation with tie and continuity correction (R's "
+    "wilcox.test rule; column 'method'). Holm correction within each question over its system pairs. "
     "Effect size: matched-pairs rank-biserial correlation (pingouin column RBC), > 0 when system A is rated higher."
 )
 
@@ -57,7 +58,8 @@ def analyse(responses: Responses, *, systems: list[str] | None = None) -> dict[s
         "mos_by_source_type": _records(mos_st),
         "cronbach_alpha": {k: _clean(v) for k, v in stats.cronbach(data).items()},
         "wilcoxon": _records(tests),
-        "wilcoxon_options": dict(stats.WILCOXON_OPTIONS),
+        "wilcoxon_options": {**stats.WILCOXON_OPTIONS, "method": f"exact if n <= {stats.EXACT_MAX_N} "
+                             "without zero or tied differences, else asymptotic"},
         "methods": METHODS_NOTE,
         "versions": versions,
     }

@@ -15,11 +15,13 @@ Choices, stated once (they are also written into every report):
   participant's mean rating of the two systems (averaged over the groups they rated);
   participants who lack either system are left out of that pair. ``pingouin.wilcoxon``
   (0.7: columns ``W_val, p_val, RBC, CLES``) is called with ``alternative="two-sided"``,
-  ``zero_method="wilcox"`` (zero differences dropped), ``method="auto"`` and
-  ``correction=True``: pingouin's default continuity correction, unlike scipy's
-  default ``False``; it only changes p when scipy uses the normal approximation (ties or
-  zeros with n > 13, or n > 50). Holm correction is applied per question over all its
-  system pairs (``pingouin.multicomp``). The effect size is the matched-pairs
+  ``zero_method="wilcox"`` (zero differences dropped) and ``correction=True``:
+  pingouin's default continuity correction, unlike scipy's default ``False``. The p-value
+  method follows R's ``wilcox.test``: ``exact`` for at most 50 differences with no zero
+  and no tie, otherwise ``asymptotic`` (normal approximation with tie correction, where
+  the continuity correction applies). scipy's ``method="auto"`` would instead run an
+  exhaustive permutation for n <= 13 with ties, seconds per test. Holm correction is
+  applied per question over all its system pairs (``pingouin.multicomp``). The effect size is the matched-pairs
   rank-biserial correlation (Kerby 2014): positive when ``system_a`` is rated higher.
 """
 
@@ -37,10 +39,20 @@ CONFIDENCE: float = 0.95
 WILCOXON_OPTIONS: dict[str, object] = {
     "alternative": "two-sided",
     "zero_method": "wilcox",
-    "method": "auto",
     "correction": True,
 }
-"""Keyword arguments passed to ``pingouin.wilcoxon`` (and on to ``scipy.stats.wilcoxon``)."""
+"""Keyword arguments passed to ``pingouin.wilcoxon`` (and on to ``scipy.stats.wilcoxon``),
+plus ``method`` from :func:`wilcoxon_method`."""
+EXACT_MAX_N: int = 50
+"""Largest number of non-zero differences for which the exact p-value is used (no ties)."""
+
+
+def wilcoxon_method(x: np.ndarray, y: np.ndarray) -> str:
+    """``"exact"`` when no difference is zero or tied and there are at most
+    :data:`EXACT_MAX_N` of them (R's ``wilcox.test`` rule), else ``"asymptotic"``."""
+    d = np.abs(np.asarray(x, dtype=float) - np.asarray(y, dtype=float))
+    exact = d.size <= EXACT_MAX_N and np.all(d != 0) and np.unique(d).size == d.size
+    return "exact" if exact else "asymptotic"
 
 
 def mean_ci(values: np.ndarray, *, confidence: float = CONFIDENCE) -> tuple[float, float, float, float]:
@@ -125,11 +137,12 @@ def pairwise_wilcoxon(data: pd.DataFrame, *, systems: list[str] | None = None) -
             row = {"question": question, "system_a": a, "system_b": b, "n": len(pair),
                    "mean_a": float(x.mean()) if len(x) else float("nan"),
                    "mean_b": float(y.mean()) if len(y) else float("nan"),
-                   "W": float("nan"), "p": float("nan"), "rbc": float("nan")}
+                   "W": float("nan"), "p": float("nan"), "rbc": float("nan"), "method": ""}
             if np.count_nonzero(x - y) >= 1:
-                res = pg.wilcoxon(x, y, **WILCOXON_OPTIONS)
+                method = wilcoxon_method(x, y)
+                res = pg.wilcoxon(x, y, method=method, **WILCOXON_OPTIONS)
                 row.update(W=float(res["W_val"].iloc[0]), p=float(res["p_val"].iloc[0]),
-                           rbc=float(res["RBC"].iloc[0]))
+                           rbc=float(res["RBC"].iloc[0]), method=method)
             block.append(row)
         if block:
             _, holm = pg.multicomp([r["p"] for r in block], method="holm")
@@ -137,4 +150,4 @@ def pairwise_wilcoxon(data: pd.DataFrame, *, systems: list[str] | None = None) -
                 r["p_holm"] = float(adjusted)
         rows.extend(block)
     return pd.DataFrame(rows, columns=["question", "system_a", "system_b", "n", "mean_a", "mean_b",
-                                       "W", "p", "p_holm", "rbc"])
+                                       "W", "p", "p_holm", "rbc", "method"])

@@ -66,11 +66,13 @@ class ExtractionConfig:
     method: Literal["tucker", "bar_nmf"] = "tucker"
     rank_rule: Literal["smith", "full", "half_bars"] = "smith"
     merge_r: float = 1.0
+    sparsity: float = 0.0
     n_iter: int = 100
     seed: int = 0
     mask_power: float = 2.0
     hash_size: int = 8
     hash_max_bits: int = 5
+    per_loop_peak: bool = False
     bar_norm: Literal["l2", "sum", "max"] = "l2"
     pair_threshold: float = 0.2
     stretcher: Literal["rubberband", "librosa"] = "rubberband"

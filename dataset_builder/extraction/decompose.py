@@ -74,12 +74,14 @@ def tucker(tensor: np.ndarray, *, ranks: tuple[int, int, int], n_iter: int = 100
 
 
 def bar_nmf(tensor: np.ndarray, *, n_loops: int, n_iter: int = 300, seed: int = 0,
-            beta_loss: str = "kullback-leibler") -> Decomposition:
+            beta_loss: str = "kullback-leibler", sparsity: float = 0.0) -> Decomposition:
     """Full-rank Tucker (identity sound and rhythm factors), i.e. an NMF of the bar-unfolded tensor.
 
     Without the template bottleneck every loop may have its own spectrogram, and the
     Kullback-Leibler loss (scikit-learn's multiplicative updates, NNDSVDa start, so
-    deterministic) weighs quiet loops more fairly than the squared error.
+    deterministic) weighs quiet loops more fairly than the squared error. ``sparsity`` is
+    an L1 penalty on the layout (scikit-learn's ``alpha_W``, scaled by the number of bins),
+    which discourages a loop from faintly "playing" in bars where it is absent.
     """
     from sklearn.decomposition import NMF
     from sklearn.exceptions import ConvergenceWarning
@@ -88,7 +90,7 @@ def bar_nmf(tensor: np.ndarray, *, n_loops: int, n_iter: int = 300, seed: int = 
     v = np.asarray(tensor, dtype=np.float32).reshape(f * t, b).T
     scale = float(v.max()) or 1.0
     model = NMF(n_components=n_loops, init="nndsvda", solver="mu", beta_loss=beta_loss, max_iter=n_iter,
-                tol=1e-5, random_state=seed)
+                tol=1e-5, random_state=seed, alpha_W=sparsity, alpha_H=0.0, l1_ratio=1.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         d = model.fit_transform(v / scale)
@@ -106,7 +108,7 @@ def decompose(tensor: np.ndarray, *, config) -> Decomposition:
     if config.method == "tucker":
         return tucker(tensor, ranks=ranks, n_iter=config.n_iter, seed=config.seed)
     if config.method == "bar_nmf":
-        dec = bar_nmf(tensor, n_loops=ranks[2], n_iter=config.n_iter, seed=config.seed)
+        dec = bar_nmf(tensor, n_loops=ranks[2], n_iter=config.n_iter, seed=config.seed, sparsity=config.sparsity)
         if config.merge_r < 1.0:
             from nlc.dataset_builder.extraction.consolidate import consolidate
 

@@ -77,8 +77,15 @@ def refine(
     hash_size: int = 8,
     max_bits: int = 5,
     norm: str = "l2",
+    per_loop_peak: bool = False,
 ) -> Refined:
-    """Deduplicate loops (spectrograms (loops, freq, time), layout (bars, loops), SDR per loop in dB)."""
+    """Deduplicate loops (spectrograms (loops, freq, time), layout (bars, loops), SDR per loop in dB).
+
+    With ``per_loop_peak`` (improved variant) each loop's activations are first divided by
+    their maximum, so that the layout says *whether* a loop plays rather than how loud it
+    is next to the others: otherwise a quiet percussion loop under a loud drum loop never
+    reaches the pair threshold.
+    """
     hashes = [spectrogram_hash(s, hash_size=hash_size) for s in spectrograms]
     merged = np.array(layout, dtype=np.float64)
     kept: list[int] = []
@@ -91,4 +98,7 @@ def refine(
                 merged_into[i] = best
         kept.append(best)
     kept.sort()
-    return Refined(kept=kept, layout=normalise_bars(merged[:, kept], norm=norm), merged_into=merged_into)
+    out = merged[:, kept]
+    if per_loop_peak:
+        out = out / np.maximum(out.max(axis=0, keepdims=True), 1e-12)
+    return Refined(kept=kept, layout=normalise_bars(out, norm=norm), merged_into=merged_into)

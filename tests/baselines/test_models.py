@@ -62,3 +62,11 @@ def test_contrastive_loss_values():
     assert contrastive_loss(d, y, margin=2.0).item() == pytest.approx(0.25)
     a, b = torch.tensor([[0.0, 0.0]]), torch.tensor([[3.0, 4.0]])
     assert pairwise_distance(a, b).item() == pytest.approx(5.0)
+
+
+@pytest.mark.parametrize("k", [2, 3, 4])
+def test_fast_max_pool_equals_torch_max_pool(k):
+    from nlc.baselines.skeleton import MaxPool
+
+    x = torch.randn(2, 3, 173, 128)
+    torch.testing.assert_close(MaxPool(k)(x), torch.nn.MaxPool2d(k)(x), rtol=0, atol=0)

@@ -108,7 +108,10 @@ def test_wilcoxon_holm_and_rank_biserial_match_scipy(rows, result):
         for a, b in combinations(systems, 2):
             x = np.array([np.mean(means[(q, p, a)]) for p in participants])
             y = np.array([np.mean(means[(q, p, b)]) for p in participants])
-            ref = sps.wilcoxon(x, y, zero_method="wilcox", correction=True, method="auto")
+            diff = np.abs(x - y)
+            exact = np.all(diff != 0) and len(np.unique(diff)) == len(diff) and len(diff) <= 50
+            method = "exact" if exact else "asymptotic"
+            ref = sps.wilcoxon(x, y, zero_method="wilcox", correction=True, method=method)
             d = x - y
             d = d[d != 0]
             ranks = sps.rankdata(np.abs(d))
@@ -118,6 +121,7 @@ def test_wilcoxon_holm_and_rank_biserial_match_scipy(rows, result):
             assert w["W"] == pytest.approx(ref.statistic)
             assert w["p"] == pytest.approx(ref.pvalue)
             assert w["rbc"] == pytest.approx(rbc)
+            assert w["method"] == method
             assert (w["mean_a"], w["mean_b"]) == (pytest.approx(x.mean()), pytest.approx(y.mean()))
             expected.append(ref.pvalue)
         holm = _holm(expected)
@@ -138,7 +142,7 @@ def test_cli_writes_report_json_and_figure(tmp_path, capsys):
     assert code == 0
     out = capsys.readouterr().out
     assert "Cronbach's alpha" in out and "| matched | original | cnn |" in out
-    assert "correction=True" in out
+    assert "correction=True" in out and "R's wilcox.test rule" in out
     saved = json.loads((tmp_path / "r.json").read_text())
     assert saved["systems"] == ["original", "cnn", "snn", "amu"]
     assert saved["wilcoxon_options"]["correction"] is True
