@@ -71,7 +71,7 @@ def classification_statistic(
             "f1": metrics.f1_from_counts((t & p).sum(1), (~t & p).sum(1), (t & ~p).sum(1)),
         }
         if 0 < truth.sum() < truth.size:
-            out["roc_auc"] = metrics.auc_from_scores(t, scores[idx])
+            out["roc_auc"] = metrics.auc_of_resamples(truth, scores, idx)
         for m, mask in method_masks.items():
             # Stratified by method, so each row holds exactly mask.sum() items of method m.
             sel = mask[idx]

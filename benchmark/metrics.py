@@ -96,6 +96,27 @@ def auc_from_scores(labels: np.ndarray, scores: np.ndarray) -> np.ndarray:
     return u / (n_pos * n_neg)
 
 
+def auc_of_resamples(labels: np.ndarray, scores: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """ROC-AUC of each bootstrap resample ``scores[idx[r]]``, shape (len(idx),), in O(n) per row.
+
+    Equal to :func:`auc_from_scores` on every row (Mann-Whitney U with ties counting one
+    half), but computed from per-tie-group counts instead of sorting each resample:
+    ``U = sum over positives of (#negatives below + 0.5 * #negatives tied)``.
+    """
+    truth = np.asarray(labels).astype(bool)
+    _, groups = np.unique(np.asarray(scores, dtype=np.float64), return_inverse=True)
+    n_groups = int(groups.max()) + 1
+    idx = np.asarray(idx)
+    flat = (np.arange(idx.shape[0])[:, None] * n_groups + groups[idx]).ravel()
+    is_pos = truth[idx].ravel()
+    size = idx.shape[0] * n_groups
+    pos = np.bincount(flat[is_pos], minlength=size).reshape(idx.shape[0], n_groups).astype(np.float64)
+    neg = np.bincount(flat[~is_pos], minlength=size).reshape(idx.shape[0], n_groups).astype(np.float64)
+    below = np.cumsum(neg, axis=1) - neg
+    u = (pos * (below + 0.5 * neg)).sum(axis=1)
+    return u / (pos.sum(axis=1) * neg.sum(axis=1))
+
+
 def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
     """Area under the ROC curve, threshold-free (ties count one half).
 

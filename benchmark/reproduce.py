@@ -6,7 +6,7 @@ baseline is trained with :func:`nlc.baselines.train.train_baseline` into
 random baseline are scored from their shipped submission files. Every entry's results go
 to ``OUT/results/<entry>.json`` as soon as it finishes, so a re-run skips finished
 entries (resume) and an entry that fails is recorded in ``OUT/failures.json`` with its
-reason while the others go on. The table is written in the paper's layout as
+reason while the others go on (the command still exits 0 unless no entry could be scored). The table is written in the paper's layout as
 ``OUT/table2.md`` and ``OUT/table2.png``, plus ``OUT/table2_ci.md`` with the 95% bootstrap
 intervals. The best figure of each column is bold, as in the paper.
 """

@@ -99,7 +99,7 @@ def to_markdown(result: dict[str, Any]) -> str:
     out = [
         f"# Listening test: {result['source']}",
         "",
-        f"{result['n_participants']} participants, {result['n_groups']} groups, {result['n_answers']} answers, "
+        f"{result['n_participants']} participant(s), {result['n_groups']} group(s), {result['n_answers']} answers, "
         f"systems: {', '.join(systems)}.",
     ]
     if result["incomplete_participants"]:

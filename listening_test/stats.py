@@ -115,6 +115,12 @@ def participant_means(data: pd.DataFrame, question: str) -> pd.DataFrame:
     return sub.pivot_table(index="participant", columns="system", values="rating", aggfunc="mean")
 
 
+def _column(result: pd.DataFrame, *names: str) -> float:
+    """First present column of a one-row pingouin result (0.7 writes ``p_val``, 0.6 ``p-val``)."""
+    name = next(n for n in names if n in result.columns)
+    return float(result[name].iloc[0])
+
+
 def pairwise_wilcoxon(data: pd.DataFrame, *, systems: list[str] | None = None) -> pd.DataFrame:
     """Wilcoxon signed-rank test for every pair of systems and every question.
 
@@ -141,8 +147,8 @@ def pairwise_wilcoxon(data: pd.DataFrame, *, systems: list[str] | None = None) -
             if np.count_nonzero(x - y) >= 1:
                 method = wilcoxon_method(x, y)
                 res = pg.wilcoxon(x, y, method=method, **WILCOXON_OPTIONS)
-                row.update(W=float(res["W_val"].iloc[0]), p=float(res["p_val"].iloc[0]),
-                           rbc=float(res["RBC"].iloc[0]), method=method)
+                row.update(W=_column(res, "W_val", "W-val"), p=_column(res, "p_val", "p-val"),
+                           rbc=_column(res, "RBC"), method=method)
             block.append(row)
         if block:
             _, holm = pg.multicomp([r["p"] for r in block], method="holm")

@@ -99,3 +99,16 @@ def test_cnn_run_with_adam_is_a_submission(tiny_dataset, tmp_path):
     loaded = load_submission(sub)
     assert loaded.threshold == 0.5 and not loaded.has_embed
     assert json.loads((tmp_path / "cnn" / "run.json").read_text())["config"]["lr"] == 1e-3
+
+
+def test_cli_trains_and_prints_the_submission(tiny_dataset, tmp_path, capsys):
+    from nlc.cli import main
+
+    out = tmp_path / "cli-run"
+    argv = ["train", "--model", "cnn", "--negatives", "random", "--data", str(tiny_dataset), "--out", str(out),
+            "--epochs", "1", "--pool", "4", "--max-train-pairs", "8", "--batch-size", "16", "--quiet"]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.strip() == str(out / "submission.py")
+    assert (out / "checkpoint.pt").is_file() and (out / "loss.png").is_file()
+    assert main(["train", "--model", "cnn", "--negatives", "random", "--data", str(tmp_path / "missing"),
+                 "--out", str(tmp_path / "x")]) == 2

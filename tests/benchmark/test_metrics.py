@@ -80,3 +80,12 @@ def test_validate_rejects_bad_rankings():
         metrics.average_rank(np.array([0, 2]))
     with pytest.raises(ValueError, match="both positive and negative"):
         metrics.roc_auc(np.ones(3, int), np.zeros(3))
+
+
+def test_auc_of_resamples_matches_sorting_auc():
+    rng = np.random.default_rng(5)
+    labels = np.r_[np.ones(60, int), np.zeros(40, int)]
+    scores = np.round(rng.normal(labels * 0.4, 1.0), 1)  # ties
+    idx = np.c_[rng.integers(0, 60, (50, 60)), rng.integers(60, 100, (50, 40))]
+    np.testing.assert_allclose(metrics.auc_of_resamples(labels, scores, idx),
+                               metrics.auc_from_scores(labels[idx], scores[idx]), rtol=1e-12)

@@ -107,6 +107,6 @@ def test_cli_reports_missing_answers_and_errors(tmp_path, capsys):
     path = _write(tmp_path, [line for line in lines if not (line.startswith("p05,") and ",timbre," in line)])
     assert main(["stats", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "12 participants" in out and "Participants with missing answers (left out of every statistic" in out
+    assert "12 participant(s)" in out and "Participants with missing answers (left out of every statistic" in out
     assert main(["stats", str(_replace(tmp_path, 5, 5, "9"))]) == 2
     assert "line 5, column 'rating': rating 9 out of range 1-5" in capsys.readouterr().err

@@ -148,3 +148,20 @@ def test_cli_writes_report_json_and_figure(tmp_path, capsys):
     assert saved["wilcoxon_options"]["correction"] is True
     assert (tmp_path / "fig4.png").stat().st_size > 10_000
     assert (tmp_path / "fig4.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_exact_p_without_ties_or_zeros():
+    import pandas as pd
+
+    from nlc.listening_test.stats import pairwise_wilcoxon
+
+    # participants' mean ratings with distinct, non-zero differences: the exact branch
+    a = [5.0, 4.5, 4.0, 5.0, 1.0, 4.5]
+    b = [4.5, 3.5, 2.5, 3.0, 3.5, 1.5]
+    rows = [{"participant": f"p{i}", "system": s, "question": "matched", "rating": r}
+            for i, (ra, rb) in enumerate(zip(a, b)) for s, r in (("a", ra), ("b", rb))]
+    got = pairwise_wilcoxon(pd.DataFrame(rows)).iloc[0]
+    ref = sps.wilcoxon(a, b, method="exact")
+    assert got["method"] == "exact" and got["n"] == 6
+    assert (got["W"], got["p"], got["p_holm"]) == (pytest.approx(ref.statistic), pytest.approx(ref.pvalue),
+                                                   pytest.approx(ref.pvalue))

@@ -74,4 +74,4 @@ def test_lms_participant_column_and_errors(tmp_path):
 def test_stats_cli_reads_webmushra(capsys):
     assert main(["stats", str(LMS), "--format", "webmushra", "--manifest", str(MANIFEST)]) == 0
     out = capsys.readouterr().out
-    assert "4 participants, 2 groups, 72 answers, systems: cnn, original, snn." in out
+    assert "4 participant(s), 2 group(s), 72 answers, systems: cnn, original, snn." in out
