@@ -37,9 +37,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nlc.features import BEAT_SAMPLES, BEATS_PER_LOOP, HOP_LENGTH, N_FFT, N_FRAMES, SAMPLE_RATE
+from nlc.features import BEAT_SAMPLES, BEATS_PER_LOOP, HOP_LENGTH, N_FFT, N_FRAMES, SAMPLE_RATE, stft_batch
 
-from .stft_mix import loop_key, stft_batch
+from .stft_mix import loop_key
 
 RHYTHM_WEIGHT: float = 0.2
 """Weight of the rhythmic similarity in the mashability."""

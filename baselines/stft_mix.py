@@ -19,7 +19,7 @@ from collections import OrderedDict
 import numpy as np
 import torch
 
-from nlc.features import AMIN, HOP_LENGTH, LOOP_SAMPLES, N_FFT, N_FRAMES, N_MELS, _mel_basis, _window
+from nlc.features import LOOP_SAMPLES, N_FFT, N_FRAMES, N_MELS, log_mel_from_stft, stft_batch
 
 MIX_GAIN: float = 0.5
 """Gain applied to each loop of a pair before summing (the paper's CNN input)."""
@@ -30,31 +30,6 @@ DEFAULT_CACHE_LOOPS: int = 256
 def loop_key(audio: np.ndarray) -> bytes:
     """A 128-bit BLAKE2b digest of a loop's float32 samples: equal audio, equal key."""
     return hashlib.blake2b(np.ascontiguousarray(audio, dtype=np.float32).tobytes(), digest_size=16).digest()
-
-
-def _check_batch(audio: np.ndarray | torch.Tensor, what: str) -> torch.Tensor:
-    x = torch.as_tensor(np.asarray(audio, dtype=np.float32))
-    if x.ndim != 2 or x.shape[1] != LOOP_SAMPLES:
-        raise ValueError(f"{what}: expected audio of shape (batch, {LOOP_SAMPLES}), got {tuple(x.shape)}")
-    return x
-
-
-def stft_batch(audio: np.ndarray | torch.Tensor) -> torch.Tensor:
-    """Complex STFTs (batch, 1025, 173) of loops (batch, 88200), as :func:`~nlc.features.log_mel_batch` frames them."""
-    x = _check_batch(audio, "stft_batch")
-    with torch.no_grad():
-        padded = torch.nn.functional.pad(x, (N_FFT // 2, N_FFT // 2))
-        return torch.stft(padded, n_fft=N_FFT, hop_length=HOP_LENGTH, window=_window(),
-                          center=False, return_complex=True)
-
-
-def log_mel_from_stft(spec: torch.Tensor) -> np.ndarray:
-    """Log-mel spectrograms (batch, 173, 128) in dB of complex STFTs (batch, 1025, 173)."""
-    with torch.no_grad():
-        power = spec.real.square() + spec.imag.square()
-        mel = torch.matmul(_mel_basis(), power)
-        db = 10.0 * torch.log10(torch.clamp(mel, min=AMIN))
-    return db.transpose(1, 2).contiguous().numpy()
 
 
 class StftCache:
@@ -80,7 +55,8 @@ class StftCache:
     def _lookup(self, audio: np.ndarray) -> tuple[list[bytes], dict[bytes, torch.Tensor]]:
         """Keys of the loops and their STFTs, computing only the uncached distinct ones."""
         x = np.asarray(audio, dtype=np.float32)
-        _check_batch(x, "StftCache")
+        if x.ndim != 2 or x.shape[1] != LOOP_SAMPLES:
+            raise ValueError(f"StftCache: expected audio of shape (batch, {LOOP_SAMPLES}), got {x.shape}")
         keys = [loop_key(row) for row in x]
         found: dict[bytes, torch.Tensor] = {}
         missing: dict[bytes, int] = {}

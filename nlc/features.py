@@ -54,6 +54,47 @@ def _window() -> torch.Tensor:
     return torch.hamming_window(N_FFT, periodic=True, dtype=torch.float32)
 
 
+def _check_batch(audio: np.ndarray | torch.Tensor) -> torch.Tensor:
+    x = torch.as_tensor(audio, dtype=torch.float32)
+    if x.ndim != 2 or x.shape[1] != LOOP_SAMPLES:
+        raise ValueError(f"expected audio of shape (batch, {LOOP_SAMPLES}), got {tuple(x.shape)}")
+    return x
+
+
+def stft_batch(audio: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """Complex STFTs of a batch of 2-s loops, framed as :func:`log_mel_batch` frames them.
+
+    Exposed because the STFT is linear: a model that mixes loops (the CNN baseline) can
+    cache each loop's STFT once and mix in this domain, ``STFT(a/2 + b/2) = (STFT(a) + STFT(b)) / 2``.
+
+    Parameters
+    ----------
+    audio : array of shape (batch, 88200)
+        Mono loops at 44,100 Hz.
+
+    Returns
+    -------
+    torch.Tensor of shape (batch, 1025, 173), complex64
+    """
+    x = _check_batch(audio)
+    with torch.no_grad():
+        # Centred frames with zero padding, as librosa >= 0.10 does by default.
+        padded = torch.nn.functional.pad(x, (N_FFT // 2, N_FFT // 2))
+        return torch.stft(
+            padded, n_fft=N_FFT, hop_length=HOP_LENGTH, window=_window(),
+            center=False, return_complex=True,
+        )
+
+
+def log_mel_from_stft(spec: torch.Tensor) -> np.ndarray:
+    """Log-mel spectrograms (batch, 173, 128) in dB of complex STFTs (batch, 1025, 173)."""
+    with torch.no_grad():
+        power = spec.real.square() + spec.imag.square()
+        mel = torch.matmul(_mel_basis(), power)  # (batch, n_mels, frames)
+        db = 10.0 * torch.log10(torch.clamp(mel, min=AMIN))
+    return db.transpose(1, 2).contiguous().numpy()
+
+
 def log_mel_batch(audio: np.ndarray | torch.Tensor) -> np.ndarray:
     """Log-mel spectrograms of a batch of 2-s loops.
 
@@ -67,20 +108,7 @@ def log_mel_batch(audio: np.ndarray | torch.Tensor) -> np.ndarray:
     np.ndarray of shape (batch, 173, 128), float32
         Mel power in dB (``10 * log10(max(power, 1e-10))``), time along axis 1.
     """
-    x = torch.as_tensor(audio, dtype=torch.float32)
-    if x.ndim != 2 or x.shape[1] != LOOP_SAMPLES:
-        raise ValueError(f"expected audio of shape (batch, {LOOP_SAMPLES}), got {tuple(x.shape)}")
-    with torch.no_grad():
-        # Centred frames with zero padding, as librosa >= 0.10 does by default.
-        padded = torch.nn.functional.pad(x, (N_FFT // 2, N_FFT // 2))
-        spec = torch.stft(
-            padded, n_fft=N_FFT, hop_length=HOP_LENGTH, window=_window(),
-            center=False, return_complex=True,
-        )
-        power = spec.real.square() + spec.imag.square()  # (batch, freq, frames)
-        mel = torch.matmul(_mel_basis(), power)  # (batch, n_mels, frames)
-        db = 10.0 * torch.log10(torch.clamp(mel, min=AMIN))
-    return db.transpose(1, 2).contiguous().numpy()
+    return log_mel_from_stft(stft_batch(audio))
 
 
 def log_mel(audio: np.ndarray) -> np.ndarray:

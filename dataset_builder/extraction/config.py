@@ -72,6 +72,7 @@ class ExtractionConfig:
     mask_power: float = 2.0
     hash_size: int = 8
     hash_max_bits: int = 5
+    dup_cosine: float = 1.0
     per_loop_peak: bool = False
     bar_norm: Literal["l2", "sum", "max"] = "l2"
     pair_threshold: float = 0.2

@@ -94,7 +94,7 @@ def extract_loops(audio: np.ndarray, *, config: ExtractionConfig = ExtractionCon
         sdrs[k] = sdr(audio[a:z], excerpts[-1])
     clock.lap("separation")
     refined = refine(dec.loops, dec.layout, sdrs, hash_size=c.hash_size, max_bits=c.hash_max_bits,
-                     norm=c.bar_norm, per_loop_peak=c.per_loop_peak)
+                     norm=c.bar_norm, per_loop_peak=c.per_loop_peak, min_cosine=c.dup_cosine)
     ids = [loop_id(k) for k in refined.kept]
     clock.lap("refinement")
     pairs = [(ids[i], ids[j]) for i, j in co_occurring_pairs(refined.layout, threshold=c.pair_threshold)]

@@ -36,8 +36,17 @@ def spectrogram_hash(spec: np.ndarray, *, hash_size: int = 8):
     return imagehash.average_hash(Image.fromarray(img), hash_size=hash_size)
 
 
-def duplicate_groups(hashes: list, *, max_bits: int = 5) -> list[list[int]]:
-    """Groups of indices whose hashes are linked by Hamming distances ``< max_bits``."""
+def spectral_cosine(spectrograms: np.ndarray) -> np.ndarray:
+    """Cosine similarity between the flattened spectrograms (loops, freq, time)."""
+    x = spectrograms.reshape(spectrograms.shape[0], -1).astype(np.float64)
+    x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    return x @ x.T
+
+
+def duplicate_groups(hashes: list, *, max_bits: int = 5, cosine: np.ndarray | None = None,
+                     min_cosine: float = 1.0) -> list[list[int]]:
+    """Groups of indices linked by hash distances ``< max_bits`` (or, if given, by a
+    spectral ``cosine`` of at least ``min_cosine``)."""
     parent = list(range(len(hashes)))
 
     def find(i: int) -> int:
@@ -48,7 +57,7 @@ def duplicate_groups(hashes: list, *, max_bits: int = 5) -> list[list[int]]:
 
     for i in range(len(hashes)):
         for j in range(i + 1, len(hashes)):
-            if hashes[i] - hashes[j] < max_bits:
+            if hashes[i] - hashes[j] < max_bits or (cosine is not None and cosine[i, j] >= min_cosine):
                 parent[find(j)] = find(i)
     groups: dict[int, list[int]] = {}
     for i in range(len(hashes)):
@@ -78,19 +87,24 @@ def refine(
     max_bits: int = 5,
     norm: str = "l2",
     per_loop_peak: bool = False,
+    min_cosine: float = 1.0,
 ) -> Refined:
     """Deduplicate loops (spectrograms (loops, freq, time), layout (bars, loops), SDR per loop in dB).
 
     With ``per_loop_peak`` (improved variant) each loop's activations are first divided by
     their maximum, so that the layout says *whether* a loop plays rather than how loud it
     is next to the others: otherwise a quiet percussion loop under a loud drum loop never
-    reaches the pair threshold.
+    reaches the pair threshold. ``min_cosine`` < 1 (improved variant) also counts loops whose
+    spectrograms have at least that cosine similarity as duplicates: an over-complete
+    decomposition often splits one loop over two components that play in different bars,
+    and the 64-bit hash, blind to fine spectral shape, misses some of them.
     """
     hashes = [spectrogram_hash(s, hash_size=hash_size) for s in spectrograms]
     merged = np.array(layout, dtype=np.float64)
     kept: list[int] = []
     merged_into: dict[int, int] = {}
-    for group in duplicate_groups(hashes, max_bits=max_bits):
+    cosine = spectral_cosine(spectrograms) if min_cosine < 1.0 else None
+    for group in duplicate_groups(hashes, max_bits=max_bits, cosine=cosine, min_cosine=min_cosine):
         best = max(group, key=lambda i: (sdrs[i], -i))
         for i in group:
             if i != best:
