@@ -50,12 +50,8 @@ def beat_sync(mel_db: np.ndarray, beat_frames: np.ndarray) -> np.ndarray:
     return librosa.util.sync(mel_db, beat_frames, aggregate=np.mean)[:, 1:]
 
 
-def downbeat_phase(beat_frames: np.ndarray, mel_db: np.ndarray, low_env: np.ndarray, *, beats_per_bar: int = 4) -> int:
-    """Index (0..beats_per_bar-1) of the first downbeat among ``beat_frames``.
-
-    Scores each phase by its share of the kick-band onset strength plus its share of the
-    bar-to-bar change in the beat-synchronous mel spectrum (see the module docstring).
-    """
+def _bar_change_rise(beat_frames: np.ndarray, mel_db: np.ndarray, beats_per_bar: int) -> np.ndarray:
+    """Per beat, how much more the spectrum differs from one bar earlier than at the previous beat."""
     n = beat_frames.size
     sync = beat_sync(mel_db, beat_frames)
     lag = beats_per_bar
@@ -64,6 +60,27 @@ def downbeat_phase(beat_frames: np.ndarray, mel_db: np.ndarray, low_env: np.ndar
         change[lag:] = np.linalg.norm(sync[:, lag:] - sync[:, :-lag], axis=0)
     rise = np.zeros(n)
     rise[1:] = np.maximum(np.diff(change), 0.0)
+    return rise
+
+
+def bar_line_salience(beat_frames: np.ndarray, mel_db: np.ndarray, *, beats_per_bar: int = 4) -> float:
+    """How sharply bar-to-bar changes concentrate on one beat phase (max phase mean / mean).
+
+    Loops enter and leave on bar lines, so on a grid of real beats the changes pile up on
+    one phase; on a grid shifted by half a beat they smear over two.
+    """
+    rise = _bar_change_rise(beat_frames, mel_db, beats_per_bar)
+    mean = rise.mean()
+    return float(max(rise[p::beats_per_bar].mean() for p in range(beats_per_bar)) / mean) if mean > 0 else 0.0
+
+
+def downbeat_phase(beat_frames: np.ndarray, mel_db: np.ndarray, low_env: np.ndarray, *, beats_per_bar: int = 4) -> int:
+    """Index (0..beats_per_bar-1) of the first downbeat among ``beat_frames``.
+
+    Scores each phase by its share of the kick-band onset strength plus its share of the
+    bar-to-bar change in the beat-synchronous mel spectrum (see the module docstring).
+    """
+    rise = _bar_change_rise(beat_frames, mel_db, beats_per_bar)
     kick = low_env[np.minimum(beat_frames, low_env.size - 1)]
     kick_scores = np.array([kick[p::beats_per_bar].mean() for p in range(beats_per_bar)])
     rise_scores = np.array([rise[p::beats_per_bar].mean() if rise[p::beats_per_bar].size else 0.0 for p in range(beats_per_bar)])
@@ -102,7 +119,16 @@ def track_beats(
     fps = sr / hop_length
     period, offset, clarity, cv = fit_grid(env, low_env, fps=fps, min_bpm=min_bpm, max_bpm=max_bpm)
     tempo = 60.0 * fps / period
-    beat_frames = np.round(offset + period * np.arange(int((env.size - 1 - offset) // period) + 1)).astype(np.int64)
+
+    def grid(start: float) -> np.ndarray:
+        return np.round(start + period * np.arange(int((env.size - 1 - start) // period) + 1)).astype(np.int64)
+
+    # the grid may sit on the off-beats: keep the half-beat shift whose bar lines are sharper
+    shifted = (offset + period / 2.0) % period
+    if bar_line_salience(grid(shifted), mel_db, beats_per_bar=beats_per_bar) > bar_line_salience(
+            grid(offset), mel_db, beats_per_bar=beats_per_bar):
+        offset = shifted
+    beat_frames = grid(offset)
     if clarity < min_pulse_clarity:
         raise ExtractionError(f"no stable beat: pulse clarity {clarity:.2f} below {min_pulse_clarity:g}")
     if not min_bpm <= tempo <= max_bpm:

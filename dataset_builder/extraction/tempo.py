@@ -111,11 +111,4 @@ def fit_grid(env: np.ndarray, low_env: np.ndarray, *, fps: float, min_bpm: float
     kernel = np.array([0.25, 0.5, 0.25])
     smooth = np.convolve(env, kernel, mode="same")
     phase = grid_phase(smooth, period)
-    # the grid may lock onto the off-beats (hi-hats, snares); beats carry the kicks
-    low = np.convolve(low_env, kernel, mode="same")
-    frames = np.arange(low.size)
-    k = np.arange(int((low.size - 1 - period) // period))
-    on, off = (np.interp(ph + k * period, frames, low).mean() for ph in (phase, phase + period / 2.0))
-    if off > on:
-        phase = (phase + period / 2.0) % period
     return period, phase, clarity, drift(smooth, period, phase)

@@ -93,14 +93,21 @@ def test_same_records_same_bytes(tiny_dataset: Path, tmp_path: Path) -> None:
 
 
 def test_release_refuses_to_replace_a_foreign_folder(tmp_path: Path) -> None:
-    from tests.conftest import build_tiny_dataset
+    from nlc.dataset_builder.release import _swap_in
 
+    staging = tmp_path / ".precious.partial"
+    staging.mkdir()
+    (staging / "protocol.json").write_text("{}")
     out = tmp_path / "precious"
     out.mkdir()
     (out / "thesis.tex").write_text("do not delete")
     with pytest.raises(InputError, match="not an nlc-loops folder"):
-        build_tiny_dataset(out, work_root=tmp_path / "work")
+        _swap_in(staging, out)
     assert (out / "thesis.tex").is_file()
+    (out / "thesis.tex").unlink()
+    (out / "protocol.json").write_text('{"old": 1}')  # an older dataset folder is replaced
+    _swap_in(staging, out)
+    assert (out / "protocol.json").read_text() == "{}" and not staging.exists()
 
 
 def test_encode_wav_checks_shape() -> None:
