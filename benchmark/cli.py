@@ -94,7 +94,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("submission", type=Path, help="the submission's .py file")
     p.add_argument("--data", type=Path, required=True, help="the nlc-loops/ dataset folder")
     p.add_argument("--out", type=Path, required=True, help="results JSON file to write")
-    p.add_argument("--name", help="model name in the results (default: file stem, or folder of a submission.py)")
+    p.add_argument("--name", help="model name in the results; unset: the file stem, or the folder name of a submission.py")
     _common_run_options(p)
     p.set_defaults(handler=_run)
 

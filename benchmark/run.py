@@ -27,6 +27,7 @@ from nlc.benchmark.bootstrap import CONFIDENCE, N_RESAMPLES
 from nlc.benchmark.metrics import target_rank
 from nlc.benchmark.scoring import DEFAULT_BATCH_SIZE, AudioFn, check_nonempty, rank_queries, score_pairs
 from nlc.benchmark.validate import validate_loaded
+from nlc.errors import InputError
 from nlc.provenance import file_sha256, package_versions
 from nlc.protocol import load_submission
 
@@ -56,6 +57,17 @@ def open_protocol(path: str | os.PathLike[str]) -> ProtocolData:
         dataset_fingerprint=ds.info.dataset_fingerprint, classification=ds.classification(),
         ranking=ds.ranking(), audio_fn=ds.loop_audio,
     )
+
+
+def check_device(device: str) -> None:
+    """Refuse a device this machine does not have before any model is loaded."""
+    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
+        raise InputError(f"unknown device {device!r}; expected 'cpu' or 'cuda'")
+    if device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            raise InputError(f"--device {device} asked for, but torch sees no CUDA device on this machine")
 
 
 def model_name(path: Path) -> str:
@@ -123,6 +135,7 @@ def run_benchmark(
     start = time.perf_counter()
     stages: dict[str, float] = {}
     check_nonempty(data.classification, data.ranking, "dataset")
+    check_device(device)
     os.environ[DEVICE_ENV] = device
     seed_everything(seed)
     path = Path(submission).resolve()

@@ -85,6 +85,19 @@ def test_failing_submission_writes_nothing(tiny_dataset, tmp_path, capsys):
     assert "score() on items cls-" in err and "NaN" in err and not out.exists()
 
 
+def test_unknown_or_missing_device_is_refused(tiny_dataset, tmp_path):
+    import torch
+
+    from nlc.errors import InputError
+
+    sub = write(tmp_path, PAIR, "pair.py")
+    with pytest.raises(InputError, match="unknown device 'tpu'"):
+        run_benchmark(sub, open_protocol(tiny_dataset), device="tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(InputError, match="no CUDA device"):
+            run_benchmark(sub, open_protocol(tiny_dataset), device="cuda")
+
+
 def test_embedding_ranking_is_minus_distance_and_pair_ranking_is_score(tmp_path):
     data = synthetic_protocol(n_validation_songs=6, pairs_per_song=2, n_test_songs=5, seed=1)
     emb = load_submission(write(tmp_path, EMBED, "emb.py"))

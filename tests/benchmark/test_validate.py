@@ -1,4 +1,5 @@
 import textwrap
+from pathlib import Path
 import pytest
 
 from nlc.benchmark.validate import generated_loops, validate_submission
@@ -73,3 +74,9 @@ def test_embedding_checks(tmp_path):
     with pytest.raises(SubmissionError, match="dim"):
         varying = EMBED.replace("np.abs(loops).mean(axis=1)], axis=1)", "np.abs(loops).mean(axis=1)][:1 + (len(loops) > 4)], axis=1)")
         validate_submission(write(tmp_path, varying, "dim.py"))
+
+
+def test_docs_show_the_shipped_example_verbatim():
+    root = Path(__file__).parents[2]
+    example = (root / "examples" / "my_model.py").read_text().strip()
+    assert example in (root / "docs" / "benchmark.md").read_text()
