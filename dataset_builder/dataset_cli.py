@@ -17,9 +17,10 @@ def _build(args: argparse.Namespace) -> int:
         seed=args.seed, n_test=args.n_test, genre_id=None if args.all_genres else args.genre_id,
         max_songs=args.max_songs, retry_failed=args.retry_failed, progress=not args.no_progress,
     )
-    rate = result.processed_now / result.seconds * 3600 if result.seconds > 0 else 0.0
+    rate = (f" ({result.processed_now / result.song_seconds * 3600:.0f} songs/h)"
+            if result.processed_now and result.song_seconds > 0 else "")
     print(f"songs: {result.done} recorded ({result.failed} failed), {result.pending} pending; "
-          f"{result.processed_now} this run in {result.seconds:.1f} s ({rate:.0f} songs/h)")
+          f"{result.processed_now} processed this run{rate}; {result.seconds:.1f} s in all")
     if not result.complete:
         print(f"stopped before release: re-run the same command to process the {result.pending} pending songs")
         return 0

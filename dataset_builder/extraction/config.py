@@ -67,6 +67,7 @@ class ExtractionConfig:
     rank_rule: Literal["smith", "full", "half_bars"] = "smith"
     merge_r: float = 1.0
     sparsity: float = 0.0
+    min_share: float = 0.0
     n_iter: int = 100
     seed: int = 0
     mask_power: float = 2.0

@@ -6,7 +6,8 @@ scale. Components whose activations correlate at ``min_r`` or more are merged (g
 most correlated first): their bar spectrograms, weighted by their mean activation, are
 summed into one loop, and its activation is the activation-weighted mean of theirs. Loops
 that always play together cannot be told apart by any bar model, so nothing is lost that
-the layout could have shown.
+the layout could have shown. Components that carry less than ``min_share`` of the
+modelled energy (residue of an over-complete model, not a loop) are dropped.
 """
 
 from __future__ import annotations
@@ -44,3 +45,14 @@ def consolidate(dec: Decomposition, *, min_r: float = 0.9) -> Decomposition:
         del loops[j], acts[j]
     return Decomposition(loops=np.stack(loops).astype(np.float32), layout=np.stack(acts, axis=1).astype(np.float32),
                          ranks=dec.ranks, rel_error=dec.rel_error)
+
+
+def drop_weak(dec: Decomposition, *, min_share: float = 0.0) -> Decomposition:
+    """Drop components carrying less than ``min_share`` of the total activation (loops have unit norm)."""
+    total = dec.layout.sum()
+    if min_share <= 0 or total <= 0:
+        return dec
+    keep = dec.layout.sum(axis=0) >= min_share * total
+    if not keep.any():
+        keep[np.argmax(dec.layout.sum(axis=0))] = True
+    return Decomposition(loops=dec.loops[keep], layout=dec.layout[:, keep], ranks=dec.ranks, rel_error=dec.rel_error)

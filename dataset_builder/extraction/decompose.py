@@ -109,9 +109,8 @@ def decompose(tensor: np.ndarray, *, config) -> Decomposition:
         return tucker(tensor, ranks=ranks, n_iter=config.n_iter, seed=config.seed)
     if config.method == "bar_nmf":
         dec = bar_nmf(tensor, n_loops=ranks[2], n_iter=config.n_iter, seed=config.seed, sparsity=config.sparsity)
-        if config.merge_r < 1.0:
-            from nlc.dataset_builder.extraction.consolidate import consolidate
+        from nlc.dataset_builder.extraction.consolidate import consolidate, drop_weak
 
-            dec = consolidate(dec, min_r=config.merge_r)
-        return dec
+        dec = drop_weak(dec, min_share=config.min_share)
+        return consolidate(dec, min_r=config.merge_r) if config.merge_r < 1.0 else dec
     raise ValueError(f"unknown decomposition method {config.method!r}")

@@ -32,3 +32,17 @@ def test_rubberband_keeps_onset_times_proportional():
         expected = int(k * 0.5 * SR)
         window = env[expected - 2000:expected + 2000]
         assert window.max() > 0.3 * env.max()
+
+
+def test_stretch_many_matches_one_by_one():
+    from nlc.dataset_builder.extraction.stretch import stretch_many
+
+    t = np.arange(int(SR * 2.3)) / SR
+    a = (0.4 * np.sin(2 * np.pi * 330.0 * t)).astype(np.float32)
+    b = (0.4 * np.sin(2 * np.pi * 880.0 * t[:-1])).astype(np.float32)
+    many = stretch_many([a, b], n_samples=88_200, sr=SR)
+    assert [x.shape for x in many] == [(88_200,), (88_200,)]
+    assert _peak_hz(many[0][4000:-4000]) == pytest.approx(330.0, abs=3.0)
+    assert _peak_hz(many[1][4000:-4000]) == pytest.approx(880.0, abs=3.0)
+    one = stretch_to(a, n_samples=88_200, sr=SR)
+    assert np.corrcoef(one[5000:-5000], many[0][5000:-5000])[0, 1] > 0.9
