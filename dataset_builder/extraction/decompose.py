@@ -47,12 +47,17 @@ def rank_rule(shape: tuple[int, int, int], rule: str = "smith") -> tuple[int, in
     raise ValueError(f"unknown rank rule {rule!r}")
 
 
-def _as_loops(core: np.ndarray, factors: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    w, h, d = factors
-    loops = np.einsum("abk,fa,tb->kft", core, w, h)
+def _unit_loops(loops: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scale loop spectrograms (K, F, T) to unit norm, moving the scale into the layout (B, K)."""
     norms = np.linalg.norm(loops.reshape(loops.shape[0], -1), axis=1)
     norms = np.where(norms > 0, norms, 1.0)
     return (loops / norms[:, None, None]).astype(np.float32), (d * norms[None, :]).astype(np.float32)
+
+
+def _rel_error(loops: np.ndarray, layout: np.ndarray, x: np.ndarray) -> float:
+    """Relative Frobenius error of ``sum_k layout[:, k] loops[k]`` against ``x`` (F, T, B)."""
+    approx = (layout @ loops.reshape(loops.shape[0], -1)).T.reshape(x.shape)
+    return float(np.linalg.norm(approx - x) / (np.linalg.norm(x) or 1.0))
 
 
 def tucker(tensor: np.ndarray, *, ranks: tuple[int, int, int], n_iter: int = 100, seed: int = 0) -> Decomposition:
@@ -66,11 +71,11 @@ def tucker(tensor: np.ndarray, *, ranks: tuple[int, int, int], n_iter: int = 100
     result = non_negative_tucker(x / scale, rank=list(ranks), n_iter_max=n_iter, init="random",
                                  random_state=seed, tol=1e-6)
     core, factors = result
-    loops, layout = _as_loops(np.asarray(core), [np.asarray(f) for f in factors])
+    w, h, d = (np.asarray(f) for f in factors)
+    loops, layout = _unit_loops(np.einsum("abk,fa,tb->kft", np.asarray(core), w, h, optimize=True), d)
     layout *= scale
-    approx = np.einsum("kft,bk->ftb", loops, layout)
-    err = float(np.linalg.norm(approx - x) / (np.linalg.norm(x) or 1.0))
-    return Decomposition(loops=loops, layout=layout, ranks=tuple(int(r) for r in ranks), rel_error=err)  # type: ignore[arg-type]
+    return Decomposition(loops=loops, layout=layout, ranks=tuple(int(r) for r in ranks),  # type: ignore[arg-type]
+                         rel_error=_rel_error(loops, layout, x))
 
 
 def bar_nmf(tensor: np.ndarray, *, n_loops: int, n_iter: int = 300, seed: int = 0,
@@ -94,12 +99,9 @@ def bar_nmf(tensor: np.ndarray, *, n_loops: int, n_iter: int = 300, seed: int = 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         d = model.fit_transform(v / scale)
-    loops = model.components_.reshape(n_loops, f, t)
-    loops_n, layout = _as_loops(np.moveaxis(loops, 0, -1), [np.eye(f, dtype=np.float32), np.eye(t, dtype=np.float32), d])
+    loops, layout = _unit_loops(model.components_.reshape(n_loops, f, t), d)
     layout *= scale
-    approx = np.einsum("kft,bk->ftb", loops_n, layout)
-    err = float(np.linalg.norm(approx - tensor) / (np.linalg.norm(tensor) or 1.0))
-    return Decomposition(loops=loops_n, layout=layout, ranks=(f, t, n_loops), rel_error=err)
+    return Decomposition(loops=loops, layout=layout, ranks=(f, t, n_loops), rel_error=_rel_error(loops, layout, tensor))
 
 
 def decompose(tensor: np.ndarray, *, config) -> Decomposition:
