@@ -83,7 +83,8 @@ def downbeat_phase(beat_frames: np.ndarray, mel_db: np.ndarray, low_env: np.ndar
     rise = _bar_change_rise(beat_frames, mel_db, beats_per_bar)
     kick = low_env[np.minimum(beat_frames, low_env.size - 1)]
     kick_scores = np.array([kick[p::beats_per_bar].mean() for p in range(beats_per_bar)])
-    rise_scores = np.array([rise[p::beats_per_bar].mean() if rise[p::beats_per_bar].size else 0.0 for p in range(beats_per_bar)])
+    rise_scores = np.array([rise[p::beats_per_bar].mean() if rise[p::beats_per_bar].size else 0.0
+                            for p in range(beats_per_bar)])
     return int(np.argmax(_share(kick_scores) + _share(rise_scores)))
 
 

@@ -55,6 +55,10 @@ def stem_truth(stems: dict[str, np.ndarray], downbeats: np.ndarray, *, config) -
     energy_arr = np.array(energy)
     starts = np.round(np.asarray(downbeats) * c.sr).astype(np.int64)
     active = bar_activity([np.asarray(stems[n]) for n in names], starts).astype(bool)  # (bars, stems)
+    playing = active.any(axis=0)  # stems silent on every bar (muted tracks) are no loops
+    names = [n for n, p in zip(names, playing) if p]
+    specs = [t for t, p in zip(specs, playing) if p]
+    energy_arr, active = energy_arr[playing], active[:, playing]
     means = np.stack([t[:, :, a].mean(axis=2) if a.any() else t.mean(axis=2) for t, a in zip(specs, active.T)])
     return StemTruth(names=names, spectrograms=means, energy=energy_arr, active=active)
 

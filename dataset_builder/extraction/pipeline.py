@@ -67,9 +67,9 @@ def extract_loops(audio: np.ndarray, *, config: ExtractionConfig = ExtractionCon
     mel = mel_magnitude(audio, sr=c.sr, n_fft=c.n_fft, hop_length=c.hop_length, n_mels=c.n_mels)
     mel_db = librosa.amplitude_to_db(mel, ref=1.0, amin=1e-5, top_db=None)
     clock.lap("spectrogram")
-    grid = track_beats(mel_db, sr=c.sr, hop_length=c.hop_length, duration=audio.size / c.sr, min_bpm=c.min_bpm, max_bpm=c.max_bpm,
-                       max_beat_cv=c.max_beat_cv, min_pulse_clarity=c.min_pulse_clarity,
-                       min_onset_db=c.min_onset_db)
+    grid = track_beats(mel_db, sr=c.sr, hop_length=c.hop_length, duration=audio.size / c.sr,
+                       min_bpm=c.min_bpm, max_bpm=c.max_bpm, max_beat_cv=c.max_beat_cv,
+                       min_pulse_clarity=c.min_pulse_clarity, min_onset_db=c.min_onset_db)
     n_bars = grid.downbeats.size - 1
     if n_bars < c.min_bars:
         raise ExtractionError(f"only {n_bars} whole bars found, fewer than the {c.min_bars} required")

@@ -108,3 +108,14 @@ def test_config_is_frozen_and_picklable():
     with pytest.raises(ValueError):
         ExtractionConfig(method="nope")  # type: ignore[arg-type]
     assert ExtractionConfig.paper().method == "tucker" and ExtractionConfig.paper().rank_rule == "smith"
+
+
+def test_paper_variant_runs_and_normalises_bars_to_unit_l2(song):
+    from nlc.dataset_builder.extraction.pipeline import extract_loops
+
+    config = ExtractionConfig.paper(n_iter=40)
+    ex = extract_loops(song.audio, config=config)
+    assert ex.decomposition.ranks[0] < config.n_mels  # Smith's template bottleneck
+    norms = np.linalg.norm(ex.layout, axis=1)
+    np.testing.assert_allclose(norms[norms > 0], 1.0, rtol=1e-5)
+    assert all(a < b for a, b in (tuple(sorted(p)) for p in ex.pairs))
