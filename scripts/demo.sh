@@ -12,26 +12,33 @@ mkdir -p "$OUT"
 start=$(date +%s)
 step() { printf '\n== %s (%ds)\n' "$1" "$(( $(date +%s) - start ))"; }
 
-step "1/5 synthetic corpus: $SONGS songs"
+step "1/6 synthetic corpus: $SONGS songs"
 $NLC corpus synth --songs "$SONGS" --seed 0 "$OUT/corpus"
 
-step "2/5 nlc-loops dataset (extraction, splits, frozen protocol)"
+step "2/6 nlc-loops dataset (extraction, splits, frozen protocol)"
 $NLC dataset build "$OUT/corpus" --out "$OUT/nlc-loops" --workers 2 --seed 0
 $NLC dataset stats "$OUT/nlc-loops"
 
-step "3/5 Table 2: train and score every baseline"
+step "3/6 Table 2: train and score every baseline"
 $NLC reproduce table2 --data "$OUT/nlc-loops" --out "$OUT/table2" --epochs "$EPOCHS" --seed 0
 
-step "4/5 leaderboard for the synthetic release"
+step "4/6 listening-test stimuli from the rankings (the paper's five systems)"
+R="$OUT/table2/results"
+$NLC listening-test make --data "$OUT/nlc-loops" --out "$OUT/listening" --include-original --seed 0 \
+  --results cnn+reverse="$R/cnn-reverse.json" snn+random="$R/snn-random.json" \
+            snn+reverse="$R/snn-reverse.json" automashupper="$R/automashupper.json"
+
+step "5/6 leaderboard for the synthetic release"
 BOARD="$OUT/board"
 $NLC leaderboard init --data "$OUT/nlc-loops" --board "$BOARD" --release synthetic
-for results in "$OUT"/table2/results/*.json; do
-  name=$(basename "$results" .json)
-  $NLC leaderboard submit "$results" --board "$BOARD" --name "$name" --replace --no-render
+for results in "$R"/*.json; do
+  $NLC leaderboard submit "$results" --board "$BOARD" --name "$(basename "$results" .json)" --replace --no-render
 done
 $NLC leaderboard render --board "$BOARD"
 
-step "5/5 done"
-echo "dataset:     $OUT/nlc-loops   (load_dataset(\"$OUT/nlc-loops\", \"cc-by\"))"
-echo "table 2:     $OUT/table2/table2.md"
-echo "leaderboard: $BOARD/README.md, $BOARD/index.html"
+step "6/6 done"
+echo "dataset:        $OUT/nlc-loops   (load_dataset(\"$OUT/nlc-loops\", \"cc-by\"))"
+echo "listening test: $OUT/listening/questionnaire/index.html"
+echo "leaderboard:    $BOARD/README.md, $BOARD/index.html"
+echo "Table 2 (paper layout; CIs in $OUT/table2/table2_ci.md, plot in $OUT/table2/table2.png):"
+cat "$OUT/table2/table2.md"
