@@ -21,6 +21,7 @@ import numpy as np
 
 from nlc.audio import load_audio
 from nlc.dataset_builder.instrumentation import ROLES, RoleThresholds, role_features, roles_from_features
+from nlc.dataset_builder.instrumentation_model import fit_role_model, load_default_model, weights_source
 from nlc.errors import AudioError
 from nlc.features import LOOP_SAMPLES
 
@@ -53,6 +54,28 @@ def leave_one_out(features: np.ndarray, truth: np.ndarray) -> float:
     return float(np.mean(hits))
 
 
+def model_leave_one_out(features: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Prediction of each sample by the classifier refitted (standardisation included) without it."""
+    out = []
+    for i in range(truth.size):
+        keep = np.arange(truth.size) != i
+        out.append(fit_role_model(features[keep], truth[keep]).predict(features[i:i + 1])[0])
+    return np.array(out)
+
+
+def report(title: str, truth_a: np.ndarray, pred_a: np.ndarray) -> None:
+    """Print accuracy, balanced accuracy, the 'selected' decision accuracy and the confusion matrix."""
+    print(f"{title}: accuracy {(truth_a == pred_a).mean():.3f}")
+    balanced = np.mean([(pred_a[truth_a == r] == r).mean() for r in ROLES])
+    print(f"  balanced accuracy (mean per-class recall): {balanced:.3f}")
+    selectable = ((truth_a == "other") == (pred_a == "other")).mean()
+    print(f"  'selected' decision accuracy (other vs drum-or-bass): {selectable:.3f}")
+    print("  confusion matrix (rows: true, columns: predicted)")
+    print(f"  {'':>8}" + "".join(f"{r:>8}" for r in ROLES))
+    for r in ROLES:
+        print(f"  {r:>8}" + "".join(f"{int(((truth_a == r) & (pred_a == p)).sum()):>8}" for p in ROLES))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -60,7 +83,10 @@ def main() -> int:
                         help="lmms sample folder holding beats/, drums/, bassloops/, ...")
     parser.add_argument("--errors", action="store_true", help="list every misclassified sample")
     parser.add_argument("--loo", action="store_true",
-                        help="also print the leave-one-out accuracy of re-choosing the thresholds on a grid")
+                        help="also print the leave-one-out accuracy of the 'rules' backend's thresholds re-chosen on a grid")
+    parser.add_argument("--write-weights", type=Path, default=None,
+                        help="refit the classifier on all samples and write the weights module to this path "
+                             "(dataset_builder/instrumentation_weights.py)")
     args = parser.parse_args()
 
     names, truth, loops, skipped = [], [], [], []
@@ -79,30 +105,29 @@ def main() -> int:
     start = time.perf_counter()
     features = role_features(np.stack(loops))
     seconds = time.perf_counter() - start
-    predicted = roles_from_features(features)
-
-    truth_a, pred_a = np.array(truth), np.array(predicted)
+    truth_a = np.array(truth)
     print(f"samples: {len(truth)} ({', '.join(f'{r}: {(truth_a == r).sum()}' for r in ROLES)}); "
           f"skipped {len(skipped)} undecodable")
     for reason in skipped:
         print(f"  skipped: {reason}")
-    print(f"accuracy: {(truth_a == pred_a).mean():.3f}")
-    balanced = np.mean([(pred_a[truth_a == r] == r).mean() for r in ROLES])
-    print(f"balanced accuracy (mean per-class recall): {balanced:.3f}")
-    selectable = ((truth_a == "other") == (pred_a == "other")).mean()
-    print(f"'selected' decision accuracy (other vs drum-or-bass): {selectable:.3f}")
-    print("confusion matrix (rows: true, columns: predicted)")
-    print(f"{'':>8}" + "".join(f"{r:>8}" for r in ROLES))
-    for r in ROLES:
-        print(f"{r:>8}" + "".join(f"{int(((truth_a == r) & (pred_a == p)).sum()):>8}" for p in ROLES))
+    held_out = model_leave_one_out(features, truth_a)
+    report("HELD-OUT (leave-one-out, classifier refitted without the judged sample)", truth_a, held_out)
+    model = fit_role_model(features, truth_a) if args.write_weights else load_default_model()
+    shipped = np.array(model.predict(features))
+    print(f"shipped weights on these (their own training) samples: accuracy {(truth_a == shipped).mean():.3f}")
+    rules = np.array(roles_from_features(features))
+    report("'rules' backend (hand thresholds chosen on these samples)", truth_a, rules)
     print(f"feature time: {1000 * seconds / len(loops):.0f} ms per 2-s loop")
     if args.loo:
-        print(f"leave-one-out accuracy (thresholds re-chosen on a {np.prod([len(v) for v in GRID.values()])}-point "
+        print(f"'rules' leave-one-out accuracy (thresholds re-chosen on a {np.prod([len(v) for v in GRID.values()])}-point "
               f"grid without the judged sample): {leave_one_out(features, truth_a):.3f}")
+    if args.write_weights:
+        args.write_weights.write_text(weights_source(model, note=f"bench/instrumentation_accuracy.py on {len(truth)} lmms samples"))
+        print(f"wrote {args.write_weights}")
     if args.errors:
-        for name, t, p, f in zip(names, truth, predicted, features):
+        for name, t, p in zip(names, truth, held_out):
             if t != p:
-                print(f"  {name}: {t} -> {p}  " + " ".join(f"{v:.2f}" for v in f))
+                print(f"  held-out miss {name}: {t} -> {p}")
     return 0
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from nlc.dataset_builder.instrumentation import FEATURES, ROLES, classify_roles, role_features
+from nlc.dataset_builder.instrumentation_model import fit_role_model, load_default_model
 from nlc.dataset_builder.instrumentation_spleeter import PYTHON_ENV, roles_from_energies
 from nlc.errors import InputError, NLCError
 from nlc.features import BEAT_SAMPLES, LOOP_SAMPLES, SAMPLE_RATE
@@ -54,7 +55,20 @@ def test_synthetic_loops_get_their_roles():
     assert classify_roles(loops) == ["drum", "bass", "other"]
     features = role_features(loops)
     assert features.shape == (3, len(FEATURES))
-    assert np.all((features >= 0) & (features <= 1))
+    assert np.all(np.isfinite(features))
+    assert np.all((features[:, :4] >= 0) & (features[:, :4] <= 1))  # the four shares
+    assert classify_roles(loops, backend="rules") == ["drum", "bass", "other"]
+
+
+def test_role_model_refits_and_predicts():
+    rng = np.random.default_rng(0)
+    centres = {"drum": 0.0, "bass": 3.0, "other": 6.0}
+    labels = np.repeat(list(centres), 20)
+    features = np.array([centres[lab] for lab in labels])[:, None] + rng.normal(0, 0.5, (labels.size, len(FEATURES)))
+    model = fit_role_model(features, labels)
+    assert model.predict(features) == list(labels)
+    assert model.predict(np.full((1, len(FEATURES)), np.nan)) == ["other"]
+    assert load_default_model().mean.size == len(FEATURES)
 
 
 def test_single_loop_silence_and_other_rates():
