@@ -108,6 +108,7 @@ def write_wav(path: str | os.PathLike[str], audio: np.ndarray, *, sr: int = SAMP
     os.close(fd)
     try:
         sf.write(tmp, np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0), sr, subtype=subtype, format="WAV")
+        os.chmod(tmp, 0o644)  # mkstemp makes owner-only files; outputs are meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,7 +1,8 @@
 """Step 1: tempo, beats and downbeats of a 4/4 song.
 
 The beat is a rigid grid fitted to a mel onset envelope (see ``tempo.py``: comb of the
-onset autocorrelation, metrical level chosen by bar repetition, precise period and phase).
+onset autocorrelation, metrical level by a tempo prior, precise period and phase; half-beat
+shift chosen by bar-line salience x kick onset x onset strength on the beats).
 A song is only usable if its beat is *stable*: pulse clarity (onset autocorrelation at the
 beat period) above ``min_pulse_clarity``, tempo inside ``[min_bpm, max_bpm]``, a spectral
 flux above ``min_onset_db`` and a grid that does not drift (``max_beat_cv`` of a beat);
@@ -124,10 +125,15 @@ def track_beats(
     def grid(start: float) -> np.ndarray:
         return np.round(start + period * np.arange(int((env.size - 1 - start) // period) + 1)).astype(np.int64)
 
-    # the grid may sit on the off-beats: keep the half-beat shift whose bar lines are sharper
+    # the grid may sit on the off-beats (hi-hats, snares): of the two half-beat shifts keep the
+    # one with the larger product of bar-line salience, kick-band and full-band onset on its beats
+    def on_beat(start: float) -> float:
+        g = grid(start)
+        return (bar_line_salience(g, mel_db, beats_per_bar=beats_per_bar) * float(low_env[g].mean())
+                * float(env[g].mean()))
+
     shifted = (offset + period / 2.0) % period
-    if bar_line_salience(grid(shifted), mel_db, beats_per_bar=beats_per_bar) > bar_line_salience(
-            grid(offset), mel_db, beats_per_bar=beats_per_bar):
+    if on_beat(shifted) > on_beat(offset):
         offset = shifted
     beat_frames = grid(offset)
     if clarity < min_pulse_clarity:

@@ -50,14 +50,6 @@ def comb(ac: np.ndarray, periods: np.ndarray, *, n_multiples: int | None = 8) ->
     return out
 
 
-def bar_repetition(mel_db: np.ndarray, lag: float) -> float:
-    """Mean distance between spectrum frames ``lag`` frames apart (smaller = repeats better)."""
-    k = int(round(lag))
-    if k <= 0 or k >= mel_db.shape[1]:
-        return float("inf")
-    return float(np.mean(np.linalg.norm(mel_db[:, k:] - mel_db[:, :-k], axis=0)))
-
-
 def grid_phase(env: np.ndarray, period: float, *, resolution: float = 0.1) -> float:
     """Offset in [0, period) frames where the grid ``phase + k * period`` gathers most onset."""
     frames = np.arange(env.size)
