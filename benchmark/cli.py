@@ -58,7 +58,7 @@ def _reproduce(args: argparse.Namespace) -> int:
     table = reproduce_table2(
         data=args.data, out=args.out, epochs=args.epochs, seed=args.seed, device=args.device,
         batch_size=args.batch_size, n_resamples=args.n_resamples, log=_log, progress=not args.no_progress,
-        negatives=args.negatives,
+        negatives=args.negatives, max_train_pairs=args.max_train_pairs,
     )
     print(table)
     # Failed entries are recorded in failures.json and shown as "-" rows (already logged);
@@ -120,6 +120,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--data", type=Path, required=True, help="the nlc-loops/ dataset folder")
     p.add_argument("--out", type=Path, default=Path("table2"), help="folder for trained runs, results and the table")
     p.add_argument("--epochs", type=int, default=5, help="training epochs per baseline")
+    p.add_argument("--max-train-pairs", type=int, default=None,
+                   help="positive training pairs per epoch and baseline (None: all of the train split)")
     p.add_argument("--negatives", nargs="+", default=["random", "selected", "reverse", "shift", "rearrange"],
                    metavar="METHOD", help="negative sampling methods to train with (a subset gives a partial table)")
     _common_run_options(p)
