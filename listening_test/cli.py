@@ -98,7 +98,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        pass
+        pass  # Ctrl-C is the documented way to stop serving; answers are already committed
     finally:
         server.server_close()
     return 0

@@ -25,7 +25,7 @@ def probe(path: Path) -> tuple[int, float] | None:
         if info.samplerate > 0 and info.frames > 0:
             return int(info.samplerate), float(info.frames) / info.samplerate
     except (sf.LibsndfileError, RuntimeError, ValueError):
-        pass
+        pass  # not a libsndfile format: fall through to the ffmpeg probe below
     if shutil.which("ffprobe") is None:
         return None
     cmd = ["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries", "stream=sample_rate:format=duration",
