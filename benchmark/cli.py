@@ -14,6 +14,14 @@ from pathlib import Path
 _FMT = argparse.ArgumentDefaultsHelpFormatter
 
 
+def _positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (bootstrap resamples), refused at parse time."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
 def _log(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
@@ -71,7 +79,7 @@ def _common_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                    help="device exported to the submission as NLC_DEVICE and recorded in the results")
     p.add_argument("--batch-size", type=int, default=256, help="pairs (or loops, for embed) per call to the submission")
-    p.add_argument("--n-resamples", type=int, default=1000, help="bootstrap resamples per 95%% confidence interval")
+    p.add_argument("--n-resamples", type=_positive_int, default=1000, help="bootstrap resamples per 95%% confidence interval")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
 
 
@@ -106,7 +114,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("a", type=Path, help="results JSON of model A")
     p.add_argument("b", type=Path, help="results JSON of model B (differences are B - A)")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON instead of markdown")
-    p.add_argument("--n-resamples", type=int, default=1000, help="paired bootstrap resamples")
+    p.add_argument("--n-resamples", type=_positive_int, default=1000, help="paired bootstrap resamples")
     p.add_argument("--seed", type=int, default=0, help="seed of the paired bootstrap")
     p.set_defaults(handler=_compare)
 

@@ -286,5 +286,8 @@ def load_results(path: str | os.PathLike[str], *, verify: bool = True) -> Benchm
         where = ".".join(str(p) for p in err["loc"]) or "top level"
         raise InputError(f"{path}: invalid result file at {where}: {err['msg']}") from exc
     if verify:
-        check_metrics(results)
+        try:
+            check_metrics(results)
+        except ValueError as exc:  # per-item outputs the metrics reject (NaN scores, one class only)
+            raise InputError(f"{path}: {exc}") from exc
     return results

@@ -86,7 +86,10 @@ def check_results(results: BenchmarkResults, config: BoardConfig, *, source: str
         raise IntegrityError(
             f"{source}: its items (ids, methods, labels or ranking candidates) are not the protocol's"
         )
-    point, intervals = recompute_metrics(results, intervals=True)
+    try:
+        point, intervals = recompute_metrics(results, intervals=True)
+    except ValueError as exc:  # per-item outputs the metrics reject (NaN scores, one class only)
+        raise IntegrityError(f"{source}: {exc}") from exc
     diffs = figure_differences(results.metrics.model_dump(), point.model_dump(), "metrics.")
     diffs += figure_differences(results.intervals.model_dump(), intervals.model_dump(), "intervals.")
     if diffs:

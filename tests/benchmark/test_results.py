@@ -43,6 +43,7 @@ def test_edited_score_breaks_stored_rank(tmp_path, make_results):
         (lambda r: r["classification"][0].update(label=2), "classification.0.label"),
         (lambda r: r.update(surprise=1), "surprise"),
         (lambda r: r["classification"].pop(), "classification items"),
+        (lambda r: r["classification"][0].update(score=float("nan")), "NaN or infinite"),
     ],
 )
 def test_schema_violations_are_one_line_input_errors(tmp_path, make_results, edit, match):
