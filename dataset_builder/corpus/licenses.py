@@ -37,7 +37,8 @@ FMA_OTHER_LICENSES: tuple[str, ...] = (
     "Free Art License",
     "Public Domain Mark 1.0",
 )
-"""Non-CC license titles that occur in FMA."""
+"""Other license titles that occur in FMA: two the builder leaves out, and the Public Domain Mark,
+which the builder folds into its ``cc0`` group (``nlc.dataset_builder.licenses``)."""
 
 NON_CC_SHARE: float = 0.08
 """Fraction of synthetic tracks given a non-CC license (FMA has a few percent)."""
