@@ -41,7 +41,7 @@ FMA_OTHER_LICENSES: tuple[str, ...] = (
 which the builder folds into its ``cc0`` group (``nlc.dataset_builder.licenses``)."""
 
 NON_CC_SHARE: float = 0.08
-"""Fraction of synthetic tracks given a non-CC license (FMA has a few percent)."""
+"""Fraction of synthetic tracks given a title from ``FMA_OTHER_LICENSES`` (FMA has a few percent)."""
 
 _DEBIAN_CC = {
     "CC-BY": "Attribution", "CC-BY-SA": "Attribution-ShareAlike",
