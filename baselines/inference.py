@@ -26,8 +26,13 @@ from nlc.features import log_mel_batch
 from .checkpoint import load_checkpoint
 from .stft_mix import StftCache, loop_key, mixed_log_mel
 
-DEFAULT_BATCH: int = 128
-"""Pairs (CNN) or loops (SNN) per forward pass at inference."""
+DEFAULT_BATCH: int = 16
+"""Pairs (CNN) or loops (SNN) per forward pass at inference.
+
+Small on purpose: on CPU every per-pair temporary (0.7 MB of power, 1.4 MB of first-layer
+activations) then stays in the processor caches and under glibc's mmap threshold, so it
+is neither re-fetched from memory nor page-faulted afresh. Measured on 2 cores: 16 was the
+fastest of 8 to 128 for the CNN (1.4 ms per pair against 2.7 ms at 128, one thread)."""
 
 
 def default_device() -> torch.device:

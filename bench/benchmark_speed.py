@@ -50,7 +50,7 @@ def main() -> int:
     parser.add_argument("--data", type=Path, help="an nlc-loops/ folder (default: generated paper-scale protocol)")
     parser.add_argument("--submission", type=Path, help="a CNN submission file (default: untrained CNN)")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (the goal is for 2 cores)")
-    parser.add_argument("--batch-size", type=int, default=256, help="pairs per call to score()")
+    parser.add_argument("--batch-size", type=int, default=64, help="pairs per call to score() (the harness default)")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="device the CNN runs on")
     parser.add_argument("--validation-songs", type=int, default=400, help="generated: validation songs")
     parser.add_argument("--pairs-per-song", type=int, default=8, help="generated: validation pairs per song")

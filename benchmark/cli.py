@@ -78,7 +78,8 @@ def _common_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the global generators before load_model() and of the bootstrap")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                    help="device exported to the submission as NLC_DEVICE and recorded in the results")
-    p.add_argument("--batch-size", type=int, default=256, help="pairs (or loops, for embed) per call to the submission")
+    p.add_argument("--batch-size", type=_positive_int, default=64,
+                   help="pairs (or loops, for embed) per call to the submission (scoring.DEFAULT_BATCH_SIZE)")
     p.add_argument("--n-resamples", type=_positive_int, default=1000, help="bootstrap resamples per 95%% confidence interval")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
 

@@ -40,12 +40,34 @@ AMIN: float = 1e-10
 FEATURE_SHAPE: tuple[int, int] = (N_FRAMES, N_MELS)
 
 
+MEL_GROUP: int = 16
+"""Consecutive mel bands projected together by :func:`mel_power` (see there)."""
+
+
 @lru_cache(maxsize=1)
 def _mel_basis() -> torch.Tensor:
     import librosa
 
     basis = librosa.filters.mel(sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=N_MELS)
     return torch.from_numpy(basis.astype(np.float32))
+
+
+@lru_cache(maxsize=1)
+def _mel_bands() -> tuple[tuple[int, int, int, torch.Tensor], ...]:
+    """The mel basis cut into groups of bands, each with the only STFT bins it weights.
+
+    Every triangular filter covers a narrow run of bins, so a group of ``MEL_GROUP``
+    neighbouring bands touches one contiguous bin range ``[lo, hi)``; its block of the
+    basis holds all of its non-zero weights. Returns ``(first band, lo, hi, block)`` per group.
+    """
+    basis = _mel_basis()
+    groups = []
+    for band in range(0, N_MELS, MEL_GROUP):
+        block = basis[band:band + MEL_GROUP]
+        bins = torch.nonzero(block.sum(dim=0) > 0).flatten()
+        lo, hi = (int(bins.min()), int(bins.max()) + 1) if bins.numel() else (0, 1)
+        groups.append((band, lo, hi, block[:, lo:hi].contiguous()))
+    return tuple(groups)
 
 
 @lru_cache(maxsize=1)
@@ -86,13 +108,33 @@ def stft_batch(audio: np.ndarray | torch.Tensor) -> torch.Tensor:
         )
 
 
+def mel_power(power: torch.Tensor) -> torch.Tensor:
+    """Mel power (batch, 128, frames) of STFT power spectra (batch, 1025, frames).
+
+    Equal to ``mel_basis @ power`` with librosa's filter bank up to float rounding, but
+    computed band group by band group over only the bins each group weights
+    (:func:`_mel_bands`): about 5x fewer multiply-adds than the dense product, which
+    matters when every scored pair needs its own projection (the CNN baseline).
+    """
+    out = torch.empty((power.shape[0], N_MELS, power.shape[-1]), dtype=torch.float32)
+    with torch.no_grad():
+        for band, lo, hi, block in _mel_bands():
+            torch.matmul(block, power[:, lo:hi], out=out[:, band:band + block.shape[0]])
+    return out
+
+
+def log_mel_from_power(power: torch.Tensor) -> np.ndarray:
+    """Log-mel spectrograms (batch, 173, 128) in dB of STFT power spectra (batch, 1025, 173)."""
+    with torch.no_grad():
+        db = mel_power(power).clamp_(min=AMIN).log10_().mul_(10.0)
+    return db.transpose(1, 2).contiguous().numpy()
+
+
 def log_mel_from_stft(spec: torch.Tensor) -> np.ndarray:
     """Log-mel spectrograms (batch, 173, 128) in dB of complex STFTs (batch, 1025, 173)."""
     with torch.no_grad():
         power = spec.real.square() + spec.imag.square()
-        mel = torch.matmul(_mel_basis(), power)  # (batch, n_mels, frames)
-        db = 10.0 * torch.log10(torch.clamp(mel, min=AMIN))
-    return db.transpose(1, 2).contiguous().numpy()
+    return log_mel_from_power(power)
 
 
 def log_mel_batch(audio: np.ndarray | torch.Tensor) -> np.ndarray:

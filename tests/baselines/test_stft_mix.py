@@ -38,8 +38,8 @@ def test_cache_reuses_each_distinct_loop(make_loops):
 def test_cache_is_bounded_and_key_is_content_based(make_loops):
     loops = make_loops(4, seed=3)
     cache = StftCache(max_loops=2)
-    cache.stfts(loops)
-    assert len(cache) == 2
+    keys, found = cache.lookup(loops)
+    assert len(cache) == 2 and len(found) == 4 and set(found) == set(keys)
     assert loop_key(loops[0]) == loop_key(loops[0].copy())
     assert loop_key(loops[0]) != loop_key(loops[1])
 

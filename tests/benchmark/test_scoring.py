@@ -22,3 +22,14 @@ def test_pairs_equal_frozen_protocol_materialise_on_every_method(tiny_dataset):
         np.testing.assert_array_equal(got[0], expected[0])
         np.testing.assert_array_equal(got[1], expected[1])
     assert {"reverse", "shift", "rearrange", "random", "selected"} <= set(data.classification["method"])
+
+
+def test_cli_batch_size_default_is_the_harness_default():
+    import argparse
+
+    from nlc.benchmark import cli
+    from nlc.benchmark.scoring import DEFAULT_BATCH_SIZE
+
+    parser = argparse.ArgumentParser()
+    cli.register(parser.add_subparsers())
+    assert parser.parse_args(["run", "model.py", "--data", "d", "--out", "r.json"]).batch_size == DEFAULT_BATCH_SIZE
