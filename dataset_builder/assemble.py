@@ -123,7 +123,7 @@ def assemble(work: WorkDir, songs: pd.DataFrame, out: str | Path, *, seed: int, 
         Build report so far; the pair and split accounting is added to it.
     """
     from .frozen_protocol import freeze_classification, freeze_ranking
-    from .splits import assign_splits, effective_n_test
+    from .splits import SPLIT_RULE, assign_splits, effective_n_test
 
     all_pairs = pairs_table(work, songs)
     if all_pairs.empty:
@@ -145,7 +145,7 @@ def assemble(work: WorkDir, songs: pd.DataFrame, out: str | Path, *, seed: int, 
     full_report["splits"] = {
         "seed": int(seed), "n_test_requested": int(n_test),
         "n_test": effective_n_test(n_songs, n_test=n_test),
-        "rule": "n_test = min(requested, songs_with_pairs // 5); one pair per test song",
+        "rule": SPLIT_RULE,
     }
     full_report["clips"] = clip_report(work, songs, all_pairs)
     return write_release(out, pairs=pairs, loop_wav=make_loop_reader(work), classification=classification,

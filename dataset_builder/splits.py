@@ -8,12 +8,19 @@ and songs of the three splits sum to the totals), so no song is shared between s
 1. **Test**: ``n`` songs drawn uniformly among the songs that have a pair, one pair drawn
    uniformly from each. The *other* pairs of those songs are **excluded** (split ``None``)
    so that no song straddles two splits and each test song contributes exactly one pair.
-2. **Validation / train**: the remaining songs, shuffled, split 1:4 by song (validation
-   gets ``round(n_rest / 5)`` songs, at least one when two or more songs remain).
+2. **Validation / train**: the remaining songs, shuffled, split 1:4 by song
+   (:func:`n_validation_songs`): validation gets ``round(n_rest / 5)`` songs, but at least
+   two when three or more songs remain (the frozen protocol's between-song negatives,
+   ``random`` and ``selected``, need a validation loop of *another* song), and at least
+   one when two remain.
 
 ``n = min(n_test, n_songs // 5)`` (:func:`effective_n_test`): the paper's 100 wherever the corpus
 holds at least 500 songs (FMA Hip-Hop gives 3,508), and at most a fifth of the songs for
 small corpora (tests, the lmms corpus), so that train and validation keep most of them.
+The validation floor of two only changes corpora with 3 to 7 non-test songs (from 8 on,
+``round(n_rest / 5) >= 2`` anyway), so the paper-size 4:1 split is untouched; it is what
+lets a corpus of 4 to 9 songs with pairs (the Creative Commons lmms projects) build.
+:data:`SPLIT_RULE` states all of this in one line for the build report.
 Everything depends only on the set of ``(pair_id, song_id)`` and the seed, never on row
 order: the same corpus and seed always give the same splits.
 """
@@ -31,6 +38,14 @@ VALIDATION_SHARE: float = 0.2
 """Share of the non-test songs that go to validation (4:1 train/validation)."""
 TEST_SONG_SHARE: int = 5
 """A corpus gives at most ``n_songs // TEST_SONG_SHARE`` test songs."""
+MIN_VALIDATION_SONGS: int = 2
+"""Validation songs whenever at least ``MIN_VALIDATION_SONGS + 1`` non-test songs remain, so
+that every validation pair has loops of another validation song for its between-song negative."""
+SPLIT_RULE: str = ("test = min(requested, songs_with_pairs // 5) songs, one pair each (their other pairs "
+                   "left out); the other songs split by song into validation = round(rest / 5), at least "
+                   f"{MIN_VALIDATION_SONGS} when rest >= {MIN_VALIDATION_SONGS + 1} (between-song negatives) "
+                   "and at least 1 when rest = 2, and train = the rest")
+"""The split rule in one line, as the build report states it."""
 
 
 def effective_n_test(n_songs: int, *, n_test: int = 100) -> int:
@@ -42,6 +57,21 @@ def effective_n_test(n_songs: int, *, n_test: int = 100) -> int:
     if n_songs < 0 or n_test < 0:
         raise InputError(f"n_songs and n_test must be >= 0, got {n_songs} and {n_test}")
     return min(int(n_test), int(n_songs) // TEST_SONG_SHARE)
+
+
+def n_validation_songs(n_rest: int) -> int:
+    """Number of validation songs among ``n_rest`` non-test songs.
+
+    ``round(n_rest / 5)`` (4:1 train/validation), raised to :data:`MIN_VALIDATION_SONGS`
+    when ``n_rest > MIN_VALIDATION_SONGS`` and to 1 when ``n_rest == 2``; 0 or 1 song stays
+    in train. Examples: 700 -> 140, 7 -> 2, 4 -> 2, 3 -> 2, 2 -> 1, 1 -> 0.
+    """
+    if n_rest < 0:
+        raise InputError(f"n_rest must be >= 0, got {n_rest}")
+    n_val = int(round(n_rest * VALIDATION_SHARE))
+    if n_rest > MIN_VALIDATION_SONGS:
+        return max(n_val, MIN_VALIDATION_SONGS)
+    return max(n_val, 1) if n_rest >= 2 else n_val
 
 
 def validate_pairs(pairs: pd.DataFrame, *, columns: tuple[str, ...] = ("pair_id", "song_id")) -> None:
@@ -86,10 +116,7 @@ def assign_splits(pairs: pd.DataFrame, *, n_test: int = 100, seed: int) -> pd.Se
     n = effective_n_test(songs.size, n_test=n_test)
     order = rng.permutation(songs.size)
     test_songs, rest = songs[np.sort(order[:n])], songs[order[n:]]
-    n_val = int(round(rest.size * VALIDATION_SHARE))
-    if rest.size >= 2:
-        n_val = max(n_val, 1)
-    val_songs = set(rest[:n_val])
+    val_songs = set(rest[:n_validation_songs(rest.size)])
 
     split = np.where(np.isin(song_ids, list(val_songs)), "validation", "train").astype(object)
     in_test = np.isin(song_ids, test_songs)

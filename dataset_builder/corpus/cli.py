@@ -24,9 +24,18 @@ def _synth(args: argparse.Namespace) -> int:
 def _lmms(args: argparse.Namespace) -> int:
     from nlc.dataset_builder.corpus.lmms_corpus import build_lmms_corpus
 
+    if args.retry_stems and args.no_stems:
+        from nlc.errors import InputError
+
+        raise InputError("--retry-stems and --no-stems contradict each other")
     report = build_lmms_corpus(args.out, projects_dir=args.projects, timeout_s=args.timeout,
-                               lmms=args.lmms, progress=not args.quiet)
+                               lmms=args.lmms, stems=not args.no_stems, retry_stems=args.retry_stems,
+                               only_cc=args.only_cc, names=args.names, progress=not args.quiet)
     print(json.dumps({k: (len(v) if isinstance(v, (list, dict)) else v) for k, v in report.items()}))
+    for name, seconds in report["seconds_per_song"].items():
+        print(f"rendered {name}: {seconds:.1f} s")
+    for name, reason in report["stems_missing"].items():
+        print(f"no stems {name}: {reason}")
     for name, reason in report["failed"].items():
         print(f"failed {name}: {reason}")
     return 0 if report["n_finished"] else 1
@@ -57,13 +66,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                           description="Render every .mmp/.mmpz project shipped by Debian's lmms-common "
                           "with the real lmms (headless) into a mix and one stem per track, with "
                           "FMA-shaped metadata. Failures are reported and skipped; a re-run renders "
-                          "only what is missing.")
+                          "only what is missing. The mix (~20 s a song) is all 'dataset build' needs; "
+                          "stems (one whole-song render per track) are ground truth for benches only: "
+                          "when they fail or run past the limit the song keeps its mix and truth, "
+                          "marked stems_missing. Track ids come from the full project list, so "
+                          "subsets never renumber songs.")
     lmms.add_argument("out", metavar="OUT", help="corpus folder to write (created if missing)")
     lmms.add_argument("--projects", nargs="+", default=["/usr/share/lmms/projects/demos",
                                                         "/usr/share/lmms/projects/shorties"],
                       help="folders searched recursively for .mmp/.mmpz projects (or project files)")
     lmms.add_argument("--timeout", type=float, default=900.0,
-                      help="per-song time limit in seconds (render + rendertracks together); a song over it is reported and skipped")
+                      help="per-song time limit in seconds (render + rendertracks together); a mix over it "
+                      "is reported and skipped, stems over it are dropped (the song keeps its mix)")
+    lmms.add_argument("--no-stems", action="store_true",
+                      help="render only the mix of each song (truth keeps tempo and downbeats, marked stems_missing)")
+    lmms.add_argument("--retry-stems", action="store_true",
+                      help="render again the finished songs that have no stems")
+    lmms.add_argument("--only-cc", action="store_true",
+                      help="render only projects under a Creative Commons license (Debian's copyright "
+                      "file), the only ones the dataset build keeps")
+    lmms.add_argument("--names", nargs="+", default=None, metavar="PATTERN",
+                      help="render only projects whose file name or stem matches a shell pattern, "
+                      "e.g. 'Skiessi-*' (None: all)")
     lmms.add_argument("--lmms", default="lmms", help="lmms executable")
     lmms.add_argument("--quiet", action="store_true", help="no progress bar")
     lmms.set_defaults(handler=_lmms)

@@ -88,3 +88,13 @@ def read_truth(folder: str | os.PathLike[str]) -> dict[str, Any]:
             raise InputError(f"{path}: layout shape {shape} != (n_bars, n_loops) "
                              f"({truth['n_bars']}, {len(truth['loops'])})")
     return truth
+
+
+def has_stems(truth: dict[str, Any]) -> bool:
+    """Whether a song's truth comes with stems (and so with stem-based scores).
+
+    The lmms corpus keeps a song whose stems could not be rendered in time with its mix,
+    tempo and downbeats but ``loops: []`` and ``stems_missing: true``; benches that score
+    against stems skip such songs, while tempo/downbeat checks can still use them.
+    """
+    return bool(truth.get("loops")) and not truth.get("stems_missing", False)

@@ -14,7 +14,7 @@ import soundfile as sf
 from nlc.dataset_builder.corpus.licenses import fma_license_from_debian
 from nlc.dataset_builder.corpus.lmms_corpus import build_lmms_corpus, guess_role
 from nlc.dataset_builder.corpus.lmms_project import artist_title, parse_copyright, project_license, read_project
-from nlc.dataset_builder.corpus.truth import bar_activity, read_truth
+from nlc.dataset_builder.corpus.truth import bar_activity, has_stems, read_truth
 from nlc.dataset_builder.fma_metadata import audio_path, read_tracks_csv
 from nlc.errors import InputError
 
@@ -135,3 +135,98 @@ def test_song_over_time_limit_is_reported(tmp_path):
                                progress=False)
     assert report["n_finished"] == 0 and "time limit" in report["failed"][str(project)]
     assert not list((tmp_path / "out").glob(".render-*"))  # nothing half-written left behind
+
+
+FAKE_LMMS = '''#!{python} -S
+"""A stand-in for lmms: 'render' writes a 4-s stereo sine, 'rendertracks' two tracks or hangs."""
+import array, math, os, sys, time, wave
+args = [a for a in sys.argv[1:] if a != "--allowroot"]
+cmd, out = args[0], args[args.index("-o") + 1]
+def write(path, freq):
+    n = 4 * 44100
+    samples = array.array("h", (int(8000 * math.sin(2 * math.pi * freq * i / 44100)) for i in range(n) for _ in (0, 1)))
+    with wave.open(path, "wb") as w:
+        w.setnchannels(2); w.setsampwidth(2); w.setframerate(44100); w.writeframes(samples.tobytes())
+if cmd == "render":
+    write(out, 220.0)
+elif os.path.exists(os.path.join(os.path.dirname(sys.argv[0]), "hang-tracks")):
+    time.sleep(60)
+else:
+    write(os.path.join(out, "0_Kick.wav"), 60.0)
+    write(os.path.join(out, "1_Sub Bass.wav"), 110.0)
+'''
+
+CC_COPYRIGHT = """Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+
+Files: *
+Copyright: 2004 Someone
+License: GPL-2+
+
+Files: data/projects/demos/Cc-*
+Copyright: Someone Else
+License: CC-BY-SA-4
+"""
+
+
+@pytest.fixture()
+def fake_corpus(tmp_path):
+    """Three projects (two CC, one GPL), a Debian copyright file and a fake lmms."""
+    import sys
+
+    root = tmp_path / "projects"
+    (root / "demos").mkdir(parents=True)
+    for name in ("Cc-One.mmp", "Gpl-Two.mmp", "Cc-Three.mmp"):
+        (root / "demos" / name).write_bytes(XML)
+    cfile = tmp_path / "copyright"
+    cfile.write_text(CC_COPYRIGHT)
+    fake = tmp_path / "bin" / "lmms"
+    fake.parent.mkdir()
+    fake.write_text(FAKE_LMMS.format(python=sys.executable))
+    fake.chmod(0o755)
+    opts = {"projects_dir": [str(root)], "lmms": str(fake), "copyright_path": cfile, "installed_root": root,
+            "progress": False}
+    return tmp_path / "out", opts, fake
+
+
+def test_no_stems_keeps_mix_and_truth_and_subset_keeps_ids(fake_corpus):
+    out, opts, _ = fake_corpus
+    report = build_lmms_corpus(out, stems=False, only_cc=True, timeout_s=60, **opts)
+    assert report["failed"] == {} and report["not_selected"] == ["Gpl-Two.mmp"]
+    assert sorted(report["done"]) == ["Cc-One.mmp", "Cc-Three.mmp"]
+    assert set(report["stems_missing"]) == {"Cc-One.mmp", "Cc-Three.mmp"}
+    # ids come from the full sorted list (Cc-One, Cc-Three, Gpl-Two): the subset is 1 and 2
+    truth = read_truth(out / "ground_truth" / "000002")
+    assert truth["project"].endswith("Cc-Three.mmp") and not has_stems(truth)
+    assert truth["stems_missing"] is True and "--no-stems" in truth["stems_reason"]
+    assert truth["loops"] == [] and "layout" not in truth and truth["tracks"] == ["Kick", "Bass"]
+    assert truth["tempo"] == 93.0 and truth["downbeats"][:2] == [0.0, round(4 * 60 / 93, 6)]
+    assert not (out / "ground_truth" / "000002" / "stems").exists()
+    df = read_tracks_csv(out)
+    assert sorted(df.index) == [1, 2] and df.loc[1, ("track", "license")] == "Attribution-ShareAlike 4.0 International"
+    # by name, a later run renders the GPL song with stems; finished songs are skipped
+    again = build_lmms_corpus(out, names=["Gpl-*"], timeout_s=60, **opts)
+    assert again["done"] == ["Gpl-Two.mmp"] and again["stems_missing"] == {} and again["n_finished"] == 3
+    gpl = read_truth(out / "ground_truth" / "000003")
+    assert has_stems(gpl) and [lp["role"] for lp in gpl["loops"]] == ["drum", "bass"]
+    assert np.asarray(gpl["layout"]).shape == (gpl["n_bars"], 2)
+    assert read_tracks_csv(out).loc[3, ("track", "license")] == "GNU General Public License v2.0 or later"
+
+
+def test_slow_stems_degrade_to_mix_then_retry(fake_corpus):
+    out, opts, fake = fake_corpus
+    (fake.parent / "hang-tracks").touch()
+    report = build_lmms_corpus(out, names=["Cc-One"], timeout_s=2.0, **opts)
+    assert report["failed"] == {} and report["done"] == ["Cc-One.mmp"]
+    assert "time limit" in report["stems_missing"]["Cc-One.mmp"]
+    truth = read_truth(out / "ground_truth" / "000001")
+    assert not has_stems(truth) and "rendertracks ran past" in truth["stems_reason"]
+    assert sf.info(audio_path(out, 1)).frames == 4 * 44100 and not list(out.glob(".render-*"))
+    assert build_lmms_corpus(out, names=["Cc-One"], timeout_s=60, **opts)["skipped"] == ["Cc-One.mmp"]
+    (fake.parent / "hang-tracks").unlink()
+    retried = build_lmms_corpus(out, names=["Cc-One"], timeout_s=60, retry_stems=True, **opts)
+    assert retried["done"] == ["Cc-One.mmp"] and has_stems(read_truth(out / "ground_truth" / "000001"))
+
+
+def test_has_stems():
+    assert has_stems({"loops": [{"name": "a"}]})
+    assert not has_stems({"loops": []}) and not has_stems({"loops": [{"name": "a"}], "stems_missing": True})

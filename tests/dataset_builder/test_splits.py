@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nlc.dataset_builder.splits import assign_splits, effective_n_test
+from nlc.dataset_builder.splits import SPLIT_RULE, assign_splits, effective_n_test, n_validation_songs
 from nlc.errors import InputError
 
 
@@ -59,6 +59,35 @@ def test_tiny_corpora():
     assert list(assign_splits(one, seed=0)) == ["train", "train"]
     two = pd.DataFrame({"pair_id": ["a", "b"], "song_id": ["1", "2"]})
     assert sorted(assign_splits(two, seed=0)) == ["train", "validation"]
+
+
+def test_validation_floor_only_for_small_corpora():
+    # paper size and anything with >= 8 non-test songs: plain 4:1
+    assert n_validation_songs(700) == 140 and n_validation_songs(8) == 2 and n_validation_songs(10) == 2
+    assert n_validation_songs(12) == 2 and n_validation_songs(13) == 3
+    # 3..7 non-test songs: two validation songs, so between-song negatives have another song
+    assert [n_validation_songs(n) for n in range(8)] == [0, 0, 1, 2, 2, 2, 2, 2]
+    with pytest.raises(InputError, match="n_rest"):
+        n_validation_songs(-1)
+    assert "rest / 5" in SPLIT_RULE and "at least 2" in SPLIT_RULE
+
+
+@pytest.mark.parametrize("n_songs, expected", [(4, (2, 2, 0)), (5, (2, 2, 1)), (6, (3, 2, 1)), (9, (6, 2, 1)), (10, (6, 2, 2))])
+def test_small_corpus_splits_and_freezes(n_songs, expected):
+    from nlc.dataset_builder.frozen_protocol import freeze_classification, freeze_ranking
+
+    pairs = _pairs(n_songs, seed=n_songs)
+    split = assign_splits(pairs, seed=0)
+    songs = tuple(pairs.loc[split == name, "song_id"].nunique() for name in ("train", "validation", "test"))
+    assert songs == expected
+    # the frozen protocol's between-song negatives exist: the build no longer fails
+    loops = pairs.assign(source_id=pairs["pair_id"] + "a", target_id=pairs["pair_id"] + "b",
+                         source_role="other", target_role="other", split=split)
+    table = freeze_classification(loops, seed=0)
+    assert len(table) == 2 * int((split == "validation").sum())
+    other = table[table["method"].isin(["random", "selected"])]
+    assert (other["candidate_id"].str[:6] != other["query_id"].str[:6]).all()
+    assert len(freeze_ranking(loops, seed=0)) == expected[2] ** 2
 
 
 @pytest.mark.parametrize(
