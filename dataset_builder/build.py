@@ -24,10 +24,20 @@ from pathlib import Path
 from typing import Any
 
 from nlc.errors import InputError
+from nlc.provenance import source_fingerprint
 
 from .fma_metadata import HIPHOP_GENRE_ID
 from .ingest import IngestResult, ingest
-from .workdir import WorkDir, default_work_dir
+from .workdir import CODE_KEY, WorkDir, default_work_dir
+
+RECORD_CODE: tuple[str, ...] = (
+    "nlc.audio", "nlc.features", "nlc.dataset_builder.extraction", "nlc.dataset_builder.song_task",
+    "nlc.dataset_builder.instrumentation", "nlc.dataset_builder.instrumentation_model",
+    "nlc.dataset_builder.instrumentation_weights",
+)
+"""Modules whose code decides what a per-song record holds (decode, extraction, roles); their
+:func:`~nlc.provenance.source_fingerprint` keys the work folder, so a resumed build never
+mixes records made by two versions of them."""
 
 
 @dataclass
@@ -183,8 +193,12 @@ def build_dataset(corpus: str | os.PathLike[str], out: str | os.PathLike[str], *
     config = ExtractionConfig() if config is None else config
     found: IngestResult = ingest(corpus, genre_id=genre_id)
     work = WorkDir(default_work_dir(out) if work_dir is None else work_dir)
-    settings = {"extraction": config.as_dict(), "genre_id": genre_id}
-    work.prepare(settings)
+    settings = {"extraction": config.as_dict(), "genre_id": genre_id, CODE_KEY: source_fingerprint(RECORD_CODE)}
+    stale = work.prepare(settings)
+    if stale:
+        logging.getLogger(__name__).warning(
+            "%s: the extraction code changed since this work folder was made; its %d song records "
+            "were discarded and are processed again", work.root, stale)
     if retry_failed:
         work.forget_failures()
     songs = found.songs.to_dict("records")
@@ -208,6 +222,7 @@ def build_dataset(corpus: str | os.PathLike[str], out: str | os.PathLike[str], *
             "songs": {"processed": len(done), "extracted": len(done) - len(failures), "failed": len(failures)},
             "failed": failures,
             "extraction": settings["extraction"],
+            "code_fingerprint": settings[CODE_KEY],
         }
         info = assemble(work, found.songs, out, seed=seed, n_test=n_test, report=report)
     return BuildResult(processed_now=stats.recorded, done=len(done), failed=len(failures), pending=left,

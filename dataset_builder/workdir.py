@@ -7,7 +7,7 @@ one process (the build's client) through a temporary folder and a rename, so a r
 either exists completely or not at all::
 
     WORK/
-      settings.json                 # what the songs were processed with (checked on resume)
+      settings.json                 # what the songs were processed with, code fingerprint included
       songs/<song_id>/loops/*.wav   # a finished song: extraction output ...
       songs/<song_id>/pairs.csv
       songs/<song_id>/summary.json
@@ -33,6 +33,8 @@ SONGS_DIR = "songs"
 FAILED_DIR = "failed"
 TMP_DIR = "tmp"
 SETTINGS_FILE = "settings.json"
+CODE_KEY = "code"
+"""Settings entry holding the fingerprint of the code that makes the records."""
 ROLES_FILE = "roles.json"
 
 
@@ -70,11 +72,14 @@ class WorkDir:
         self.failed = self.root / FAILED_DIR
         self.tmp = self.root / TMP_DIR
 
-    def prepare(self, settings: Mapping[str, Any]) -> None:
+    def prepare(self, settings: Mapping[str, Any]) -> int:
         """Create the folder, or check that an existing one was made with the same settings.
 
         Resuming with other extraction settings would mix songs processed two ways, so it
-        is refused (InputError naming the folder) rather than silently done.
+        is refused (InputError naming the folder) rather than silently done. When only the
+        ``code`` entry differs (the extraction code changed since), the records can never
+        be reused consistently: they are discarded and the songs processed again. Returns
+        the number of records discarded that way (0 otherwise).
         """
         for folder in (self.songs, self.failed, self.tmp):
             folder.mkdir(parents=True, exist_ok=True)
@@ -82,15 +87,21 @@ class WorkDir:
         self.tmp.mkdir(exist_ok=True)
         settings_path = self.root / SETTINGS_FILE
         wanted = json.loads(json.dumps(dict(settings), sort_keys=True))
+        discarded = 0
         if settings_path.is_file():
             found = json.loads(settings_path.read_text())
-            if found != wanted:
-                changed = sorted(k for k in set(found) | set(wanted) if found.get(k) != wanted.get(k))
+            changed = sorted(k for k in set(found) | set(wanted) if found.get(k) != wanted.get(k))
+            if changed == [CODE_KEY]:
+                discarded = len(self.done_ids())
+                for folder in (self.songs, self.failed):
+                    shutil.rmtree(folder)
+                    folder.mkdir()
+            elif changed:
                 raise InputError(
                     f"{self.root}: work folder was made with other settings ({', '.join(changed)}); "
                     "use the same settings or another --work-dir")
-        else:
-            write_json(settings_path, wanted)
+        write_json(settings_path, wanted)
+        return discarded
 
     def done_ids(self) -> set[str]:
         """Song ids with a complete record (finished or failed)."""

@@ -7,6 +7,7 @@ number can be traced back to the package versions it came from.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import platform
 from importlib import metadata
@@ -35,4 +36,23 @@ def file_sha256(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:
     with Path(path).open("rb") as handle:
         while block := handle.read(chunk):
             digest.update(block)
+    return digest.hexdigest()
+
+
+def source_fingerprint(modules: tuple[str, ...]) -> str:
+    """Hex SHA-256 of the Python source of ``modules`` (a package counts all its ``.py`` files).
+
+    Versions do not change with every edit of a development tree; this does. A build that
+    caches per-song results keys them on it, so records made by other code are never mixed
+    with new ones. The digest covers each file's path relative to its package and its bytes,
+    in sorted order, so it is the same on every machine holding the same code.
+    """
+    digest = hashlib.sha256()
+    for name in sorted(modules):
+        module = importlib.import_module(name)
+        origin = Path(module.__file__ or "")
+        files = sorted(origin.parent.rglob("*.py")) if origin.name == "__init__.py" else [origin]
+        for path in files:
+            digest.update(f"{name}:{path.relative_to(origin.parent).as_posix()}\n".encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()
