@@ -36,6 +36,22 @@ def _decode_ffmpeg(path: Path, sr: int) -> np.ndarray:
     return np.frombuffer(proc.stdout, dtype=np.float32).copy()
 
 
+def _mix_to_mono(data: np.ndarray) -> np.ndarray:
+    """Mean of the channels of ``data`` (frames, channels), float32.
+
+    Adds whole channel columns instead of ``data.mean(axis=1)``: numpy's reduction over a
+    short inner axis is ~15x slower (0.16 s for a 4-minute stereo song). Summing the columns
+    in order and dividing by the channel count is bit-identical to the mean.
+    """
+    if data.shape[1] == 1:
+        return data[:, 0]
+    total = data[:, 0].copy()
+    for c in range(1, data.shape[1]):
+        total += data[:, c]
+    total /= np.float32(data.shape[1])
+    return total
+
+
 def load_audio(
     path: str | os.PathLike[str],
     *,
@@ -75,7 +91,7 @@ def load_audio(
         raise AudioError(f"{path}: empty file")
     try:
         data, native_sr = sf.read(str(path), dtype="float32", always_2d=True)
-        audio = data.mean(axis=1)
+        audio = _mix_to_mono(data)
     except (sf.LibsndfileError, RuntimeError, ValueError):
         audio, native_sr = _decode_ffmpeg(path, sr), sr
     if audio.size == 0:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Debian packages nlc-bench needs: ffmpeg (decoding, torchcodec), rubberband (time-stretching),
+# Debian packages nlc-bench needs: ffmpeg (decoding, torchcodec), rubberband (the test that checks the
+# in-process Rubber Band stretcher against its command line),
 # lmms (the real-song corpus), chromium + chromedriver (the questionnaire's browser test).
 set -euo pipefail
 need=()

@@ -38,10 +38,10 @@ def _run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from threadpoolctl import threadpool_limits
     from tqdm import tqdm
 
     from nlc.dataset_builder.extraction import ExtractionConfig, extract_song
+    from nlc.dataset_builder.extraction.pipeline import single_threaded
     from nlc.errors import NLCError
 
     base = ExtractionConfig.paper() if args.variant == "paper" else ExtractionConfig()
@@ -54,7 +54,7 @@ def _run(args: argparse.Namespace) -> int:
     report_path = out / "extraction_report.json"
     report = json.loads(report_path.read_text()) if report_path.exists() else {"done": {}, "failed": {}}
     failed = 0
-    with threadpool_limits(limits=1):
+    with single_threaded():
         for song in tqdm(args.songs, desc="extract", unit="song"):
             song_id = Path(song).stem
             if (out / song_id).is_dir() and not args.overwrite:

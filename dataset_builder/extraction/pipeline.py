@@ -1,14 +1,16 @@
 """Loop extraction of one decoded song, steps 1-7, without touching the disk.
 
 :func:`extract_loops` chains the steps (beats -> bar tensor -> Tucker -> separation ->
-refinement -> pairs -> stretch) and records how long each took; :func:`extract_song`
-(``song.py``) adds decoding and the atomic write of the song folder.
+refinement -> pairs -> stretch) and records how long each took (wall and CPU seconds);
+:func:`extract_song` (``song.py``) adds decoding and the atomic write of the song folder.
 """
 
 from __future__ import annotations
 
+import resource
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +24,9 @@ from nlc.dataset_builder.extraction.spectrum import mel_magnitude
 from nlc.dataset_builder.extraction.stretch import stretch_many
 from nlc.dataset_builder.extraction.tensor import bar_tensor
 from nlc.errors import ExtractionError
+
+if TYPE_CHECKING:
+    import threadpoolctl
 
 
 def loop_id(index: int) -> str:
@@ -44,26 +49,66 @@ class Extraction:
     sdr_db: dict[str, float]
     spectrograms: np.ndarray
     timings: dict[str, float] = field(default_factory=dict)
+    cpu_timings: dict[str, float] = field(default_factory=dict)
 
 
-class _Clock:
-    def __init__(self, timings: dict[str, float]) -> None:
-        self.timings, self.last = timings, time.perf_counter()
+def single_threaded() -> threadpoolctl.threadpool_limits:
+    """``threadpool_limits(limits=1)`` that also holds for the libraries extraction loads later.
+
+    threadpoolctl only limits BLAS/OpenMP libraries already loaded when the context is
+    entered; scipy's and scikit-learn's OpenBLAS load lazily inside the first song, so a plain
+    ``threadpool_limits(1)`` left them at one thread per core. On the tiny matrices of one song
+    the extra threads only spin: the QR in scikit-learn's NNDSVD start took 0.1-0.4 s instead
+    of 0.3 ms, and the decomposition cost 5x the CPU. Importing them first fixes that.
+    """
+    import librosa  # noqa: F401  (loads scipy.fft / scipy.signal)
+    import scipy.linalg  # noqa: F401
+    import sklearn.decomposition  # noqa: F401
+    import tensorly  # noqa: F401
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
+
+
+def cpu_seconds() -> float:
+    """CPU seconds used so far by this process (all threads) and its finished children (ffmpeg)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+class StepClock:
+    """Adds the wall and the CPU seconds since the last lap to ``timings[name]`` / ``cpu_timings[name]``.
+
+    Both are kept because the machines this runs on are often shared: wall seconds grow with
+    other jobs' load, CPU seconds measure the work of this song alone (on one core they are
+    the wall time an idle machine would show).
+    """
+
+    def __init__(self, timings: dict[str, float], cpu_timings: dict[str, float] | None = None) -> None:
+        self.timings = timings
+        self.cpu_timings = {} if cpu_timings is None else cpu_timings
+        self.last, self.last_cpu = time.perf_counter(), cpu_seconds()
 
     def lap(self, name: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), cpu_seconds()
         self.timings[name] = round(self.timings.get(name, 0.0) + now - self.last, 4)
-        self.last = now
+        self.cpu_timings[name] = round(self.cpu_timings.get(name, 0.0) + cpu - self.last_cpu, 4)
+        self.last, self.last_cpu = now, cpu
 
 
 def extract_loops(audio: np.ndarray, *, config: ExtractionConfig = ExtractionConfig(),
-                  timings: dict[str, float] | None = None) -> Extraction:
-    """Run steps 1-7 on mono float32 audio at ``config.sr``; raises ExtractionError for a bad song."""
+                  timings: dict[str, float] | None = None,
+                  cpu_timings: dict[str, float] | None = None) -> Extraction:
+    """Run steps 1-7 on mono float32 audio at ``config.sr``; raises ExtractionError for a bad song.
+
+    ``timings`` / ``cpu_timings`` (dicts, filled in place if given) receive the wall / CPU
+    seconds of each step (see :class:`StepClock`).
+    """
     import librosa
 
     c = config
     timings = {} if timings is None else timings
-    clock = _Clock(timings)
+    clock = StepClock(timings, cpu_timings)
     mel = mel_magnitude(audio, sr=c.sr, n_fft=c.n_fft, hop_length=c.hop_length, n_mels=c.n_mels)
     mel_db = librosa.amplitude_to_db(mel, ref=1.0, amin=1e-5, top_db=None)
     clock.lap("spectrogram")
@@ -97,7 +142,8 @@ def extract_loops(audio: np.ndarray, *, config: ExtractionConfig = ExtractionCon
                      norm=c.bar_norm, per_loop_peak=c.per_loop_peak, min_cosine=c.dup_cosine)
     ids = [loop_id(k) for k in refined.kept]
     clock.lap("refinement")
-    pairs = [(ids[i], ids[j]) for i, j in co_occurring_pairs(refined.layout, threshold=c.pair_threshold)]
+    pairs = [(ids[i], ids[j]) for i, j in co_occurring_pairs(refined.layout, threshold=c.pair_threshold,
+                                                                     skip_halves=c.pair_skip_halves)]
     clock.lap("pairs")
     loops_audio = stretch_many([excerpts[k] for k in refined.kept], n_samples=c.loop_samples, sr=c.sr,
                                method=c.stretcher)
@@ -106,5 +152,5 @@ def extract_loops(audio: np.ndarray, *, config: ExtractionConfig = ExtractionCon
         grid=grid, decomposition=dec, refined=refined, ids=ids, audio=loops_audio, layout=refined.layout,
         pairs=pairs, best_bar={loop_id(k): int(bars[k]) for k in refined.kept},
         sdr_db={loop_id(k): round(float(sdrs[k]), 3) for k in refined.kept},
-        spectrograms=dec.loops[refined.kept], timings=timings,
+        spectrograms=dec.loops[refined.kept], timings=timings, cpu_timings=clock.cpu_timings,
     )

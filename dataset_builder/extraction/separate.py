@@ -38,6 +38,24 @@ def sdr(reference: np.ndarray, estimate: np.ndarray) -> float:
     return 10.0 * np.log10(max(num, _EPS) / max(den, _EPS))
 
 
+def interp_matrix(x_new: np.ndarray, x_old: np.ndarray) -> np.ndarray:
+    """Matrix ``W`` (len(x_new), len(x_old)) with ``W @ y == np.interp(x_new, x_old, y)`` for every ``y``.
+
+    Interpolating a whole (mel bands x bar cells) mask row by row costs thousands of
+    ``np.interp`` calls per loop; two small matrix products do the same. ``x_old`` must be
+    increasing (at least two points); values outside it take the end values, as np.interp.
+    """
+    x_new = np.asarray(x_new, dtype=np.float64)
+    x_old = np.asarray(x_old, dtype=np.float64)
+    j = np.clip(np.searchsorted(x_old, x_new, side="right") - 1, 0, x_old.size - 2)
+    t = np.clip((x_new - x_old[j]) / (x_old[j + 1] - x_old[j]), 0.0, 1.0)
+    w = np.zeros((x_new.size, x_old.size))
+    rows = np.arange(x_new.size)
+    w[rows, j] = 1.0 - t
+    w[rows, j + 1] += t
+    return w
+
+
 def separate_bar(
     audio: np.ndarray,
     start: int,
@@ -60,9 +78,9 @@ def separate_bar(
     spec = stft_frames(audio, first, last, n_fft=n_fft, hop_length=hop_length)
     cells = bar_positions(start / hop_length, stop / hop_length, mask.shape[1])
     frames = np.arange(first, last, dtype=np.float64)
-    in_time = np.stack([np.interp(frames, cells, row) for row in mask])  # (mel, frames)
     bins = np.linspace(0.0, sr / 2.0, spec.shape[0])
-    full = np.stack([np.interp(bins, mel_freqs, col) for col in in_time.T], axis=1)  # (bins, frames)
+    # mel bands -> STFT bins and bar cells -> frames: two linear interpolations, as matrices
+    full = interp_matrix(bins, mel_freqs) @ np.asarray(mask, dtype=np.float64) @ interp_matrix(frames, cells).T
     out = istft_frames(spec * full.astype(np.float32), n_fft=n_fft, hop_length=hop_length)
     offset = start - first * hop_length
     seg = out[offset:offset + (stop - start)]

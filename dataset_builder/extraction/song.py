@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import numpy as np
 
 from nlc.audio import load_audio, write_wav
 from nlc.dataset_builder.extraction.config import ExtractionConfig
-from nlc.dataset_builder.extraction.pipeline import Extraction, extract_loops, loop_id
+from nlc.dataset_builder.extraction.pipeline import Extraction, StepClock, extract_loops, loop_id
 from nlc.dataset_builder.extraction.probe import check_input
 
 
@@ -46,6 +45,7 @@ def summarise(ex: Extraction, *, song_id: str, source: str, config: ExtractionCo
             "removed": [{"loop": loop_id(i), "merged_into": loop_id(j)} for i, j in sorted(ex.refined.merged_into.items())],
         },
         "timings": ex.timings,
+        "cpu_timings": ex.cpu_timings,
         "config": config.as_dict(),
     }
 
@@ -128,20 +128,22 @@ def extract_song(
     if not song_id or "/" in song_id or song_id.startswith("."):
         raise ValueError(f"invalid song_id {song_id!r}")
     timings: dict[str, float] = {}
-    t0 = time.perf_counter()
+    cpu_timings: dict[str, float] = {}
+    clock = StepClock(timings, cpu_timings)
     check_input(path, min_native_sr=config.min_native_sr, max_seconds=config.max_seconds)
     audio = load_audio(path, sr=config.sr, max_seconds=config.max_seconds)
-    timings["decode"] = round(time.perf_counter() - t0, 4)
-    ex = extract_loops(audio, config=config, timings=timings)
+    clock.lap("decode")
+    ex = extract_loops(audio, config=config, timings=timings, cpu_timings=cpu_timings)
     summary = summarise(ex, song_id=song_id, source=str(path), config=config)
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{song_id}.", suffix=".tmp", dir=out))
     try:
-        t1 = time.perf_counter()
-        timings["write"] = 0.0
+        timings["write"] = cpu_timings["write"] = 0.0
+        clock = StepClock(timings, cpu_timings)
         _write_song(tmp, ex, summary, config=config, plot=plot)
-        timings["write"] = round(time.perf_counter() - t1, 4)
-        timings["total"] = round(time.perf_counter() - t0, 4)
+        clock.lap("write")
+        for steps in (timings, cpu_timings):
+            steps["total"] = round(sum(steps.values()), 4)
         with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
             json.dump(summary, fh, indent=2)
             fh.write("\n")

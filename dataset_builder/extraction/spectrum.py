@@ -22,12 +22,27 @@ def mel_basis(sr: int, n_fft: int, n_mels: int) -> np.ndarray:
     return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels).astype(np.float32)
 
 
+@lru_cache(maxsize=8)
+def hann_window(n_fft: int) -> np.ndarray:
+    """Periodic Hann window of ``n_fft`` samples, float32 (librosa's ``window="hann"``)."""
+    import scipy.signal
+
+    return scipy.signal.get_window("hann", n_fft, fftbins=True).astype(np.float32)
+
+
 def stft_frames(audio: np.ndarray, first: int, stop: int, *, n_fft: int, hop_length: int) -> np.ndarray:
     """Complex STFT frames ``first .. stop-1`` of ``audio`` (centred frames, Hann window).
 
-    Frames outside the signal see zeros. Returns shape (1 + n_fft // 2, stop - first), complex64.
+    Frames outside the signal see zeros. The same numbers as ``librosa.stft(center=True,
+    pad_mode="constant")`` (to float32 rounding), computed as one float32 real FFT over a
+    strided view of the frames, which skips librosa's per-call checks and copies (about a
+    third of the time of a song's spectrogram).
+
+    Returns
+    -------
+    np.ndarray, shape (1 + n_fft // 2, stop - first), complex64 (a transposed view)
     """
-    import librosa
+    import scipy.fft
 
     half = n_fft // 2
     lo = first * hop_length - half
@@ -36,8 +51,9 @@ def stft_frames(audio: np.ndarray, first: int, stop: int, *, n_fft: int, hop_len
     a, b = max(lo, 0), min(hi, audio.size)
     if b > a:
         seg[a - lo:b - lo] = audio[a:b]
-    spec = librosa.stft(seg, n_fft=n_fft, hop_length=hop_length, window="hann", center=False)
-    return spec[:, : stop - first].astype(np.complex64, copy=False)
+    frames = np.lib.stride_tricks.sliding_window_view(seg, n_fft)[::hop_length]
+    spec = scipy.fft.rfft(frames * hann_window(n_fft), axis=1, overwrite_x=True)
+    return spec.T.astype(np.complex64, copy=False)
 
 
 def n_frames(n_samples: int, hop_length: int) -> int:
@@ -61,8 +77,28 @@ def istft_frames(spec: np.ndarray, *, n_fft: int, hop_length: int) -> np.ndarray
 
     Sample 0 of the result is the centre of the block's first frame. Only samples at least
     ``n_fft / 2`` from both ends of the block are fully reconstructed; callers add a margin.
+    The numbers of ``librosa.istft(center=False)`` (windowed inverse real FFTs, overlap-added
+    and divided by the summed squared window where it is not tiny), without its per-call
+    overhead, which was half of the separation step.
     """
-    import librosa
+    import scipy.fft
 
-    out = librosa.istft(spec, n_fft=n_fft, hop_length=hop_length, window="hann", center=False)
-    return out[n_fft // 2:].astype(np.float32, copy=False)
+    n = spec.shape[1]
+    win = hann_window(n_fft)
+    frames = scipy.fft.irfft(spec, n=n_fft, axis=0).astype(np.float32, copy=False) * win[:, None]
+    out = np.zeros(n_fft + hop_length * (n - 1), dtype=np.float32)
+    for j in range(n):
+        out[j * hop_length:j * hop_length + n_fft] += frames[:, j]
+    out /= _window_sumsquare(n, n_fft, hop_length)
+    return out[n_fft // 2:]
+
+
+@lru_cache(maxsize=64)
+def _window_sumsquare(n: int, n_fft: int, hop_length: int) -> np.ndarray:
+    """Overlap-added squared window of ``n`` frames; 1 where that sum is tiny (as librosa)."""
+    sq = hann_window(n_fft) ** 2
+    total = np.zeros(n_fft + hop_length * (n - 1), dtype=np.float32)
+    for j in range(n):
+        total[j * hop_length:j * hop_length + n_fft] += sq
+    total[total <= np.finfo(np.float32).tiny] = 1.0
+    return total

@@ -49,3 +49,14 @@ def test_sdr_of_identical_signals_is_large():
     x = np.random.default_rng(2).standard_normal(1000)
     assert sdr(x, x) > 100
     assert abs(sdr(x, np.zeros_like(x))) < 1e-9
+
+
+def test_interp_matrix_is_np_interp_including_outside_the_range():
+    from nlc.dataset_builder.extraction.separate import interp_matrix
+
+    rng = np.random.default_rng(3)
+    x_old = np.sort(rng.uniform(0, 10, 17))
+    x_new = np.linspace(-3, 13, 200)  # both ends outside x_old: end values, as np.interp
+    w = interp_matrix(x_new, x_old)
+    for y in rng.random((4, 17)):
+        np.testing.assert_allclose(w @ y, np.interp(x_new, x_old, y), atol=1e-12)

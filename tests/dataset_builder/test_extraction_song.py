@@ -45,8 +45,13 @@ def test_folder_contract(extracted):
     assert set(pairs.loop_a) | set(pairs.loop_b) <= set(ids)
     assert len(pairs) == summary["n_pairs"]
     assert set(summary["best_bar"]) == set(ids)
-    for key in ("tempo", "downbeats", "ranks", "timings", "refinement"):
+    for key in ("tempo", "downbeats", "ranks", "timings", "cpu_timings", "refinement"):
         assert key in summary
+    steps = ["decode", "spectrogram", "beats", "tensor", "decomposition", "separation", "refinement", "pairs",
+             "stretch", "write", "total"]
+    for timings in (summary["timings"], summary["cpu_timings"]):
+        assert list(timings) == steps and all(v >= 0 for v in timings.values())
+        assert timings["total"] == pytest.approx(sum(v for k, v in timings.items() if k != "total"), abs=1e-3)
     assert summary["refinement"]["n_before"] - summary["refinement"]["n_after"] == len(summary["refinement"]["removed"])
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]
 

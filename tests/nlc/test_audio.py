@@ -24,6 +24,17 @@ def test_stereo_8k_is_resampled_to_mono_44k(tmp_path):
     assert abs(audio.size - 44100) <= 1
 
 
+@pytest.mark.parametrize("channels", [2, 3, 6])
+def test_multichannel_mix_is_exactly_the_channel_mean(tmp_path, channels):
+    rng = np.random.default_rng(channels)
+    data = rng.uniform(-0.9, 0.9, size=(20_000, channels)).astype(np.float32)
+    path = tmp_path / "multi.wav"
+    sf.write(path, data, 44100, subtype="FLOAT")
+    audio = load_audio(path)
+    assert audio.dtype == np.float32 and audio.flags["C_CONTIGUOUS"]
+    np.testing.assert_array_equal(audio, data.mean(axis=1))
+
+
 def test_write_then_read_roundtrip(tmp_path):
     audio = _tone(44100, 0.5).astype(np.float32)
     path = write_wav(tmp_path / "sub" / "x.wav", audio)
