@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import nlc  # noqa: F401  first: it sets OMP_WAIT_POLICY before torch loads OpenMP
+
 GOAL_S = 60.0
 
 

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+import nlc  # noqa: F401  first: it sets OMP_WAIT_POLICY before torch loads OpenMP
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],

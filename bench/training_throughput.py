@@ -18,6 +18,7 @@ import argparse
 import statistics
 import time
 
+import nlc  # noqa: F401  first: it sets OMP_WAIT_POLICY before torch loads OpenMP
 import numpy as np
 import torch
 
