@@ -13,10 +13,11 @@ Prints the wall time of the whole run (validation, classification, ranking, metr
 1,000 bootstrap resamples) and of each stage. A trivial ``--submission`` measures the
 harness's own cost (materialising 16,400 pairs, checks, bootstrap).
 
-Measured 2026-11-26 on a clean 16-core Xeon host restricted to 2 cores
-(``taskset -c 0,1 ... --threads 2``), generated paper-scale protocol:
-untrained CNN baseline 93.0 s (classification 39.0 s, ranking 52.7 s, metrics 0.3 s);
-a trivial numpy submission 3.3 s (the harness itself).
+Measured 2026-11-26 on the 2-core development box (one other single-threaded job running,
+load average 2.3), ``--threads 2``: untrained CNN baseline 38.4 s (classification 19.4 s,
+ranking 18.2 s, metrics 0.2 s); ``--threads 1``: 30.8 s. Before the CNN scoring rewrite:
+93.0 s on a clean Xeon host restricted to 2 cores (``taskset -c 0,1``); a trivial numpy
+submission (the harness itself) 3.3 s there.
 """
 
 from __future__ import annotations
