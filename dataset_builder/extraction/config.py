@@ -33,11 +33,16 @@ class ExtractionConfig:
         frequency and time-in-bar sizes; ``magnitude_power`` (1.0) compresses magnitudes.
     Decomposition (step 3)
         ``method``: ``"tucker"`` (paper: tensorly non-negative Tucker) or ``"bar_nmf"``
-        (default: full-rank Tucker, i.e. KL-NMF of the bar-unfolded tensor, with an L1
-        ``sparsity`` (0.1) on the layout). ``rank_rule``: ``"smith"`` (``floor((dim-1)^0.6)``
-        per mode), ``"full"`` or ``"half_bars"`` (bars // 2 loops, over-complete).
-        ``merge_r`` (1.0 = off) merges components with correlated activations; ``min_share``
-        (0 = off) drops components with less of the energy. ``n_iter`` (150), ``seed`` (0).
+        (default: full-rank Tucker, i.e. KL-NMF of the bar-unfolded tensor; ``sparsity``
+        (0.0 = off) is an L1 penalty on the loop spectrograms). ``rank_rule``: ``"smith"``
+        (``floor((dim-1)^0.6)`` per mode), ``"smith_plus1"`` (default: full frequency/time
+        ranks, one loop more than Smith's), ``"full"`` or ``"half_bars"`` (bars // 2 loops).
+        ``min_share`` (0.001) drops components with less of the energy;
+        ``unmix_min_gain`` (0.15; >= 1 = off) and ``unmix_quantile`` (0.3) split mixture
+        components into the loops they contain, ``refit_rounds`` (1) times re-fitted (50 KL
+        updates) and unmixed again; ``merge_r`` (0.9; 1.0 = off) merges components with
+        correlated activations; ``min_loop_bars`` (3; 1 = off) drops components that play in
+        fewer bars (at ``pair_threshold``). ``n_iter`` (150), ``seed`` (0).
     Separation (step 4)
         ``mask_power`` (2.0): exponent of the Wiener-like soft mask.
     Refinement and pairs (steps 5-6)
@@ -45,7 +50,8 @@ class ExtractionConfig:
         fewer bits are duplicates), ``dup_cosine`` (1.0 = off: spectral cosine that also
         marks duplicates), ``per_loop_peak`` (True: activations relative to each loop's
         peak before the bar normalisation), ``bar_norm`` (``"max"``; paper ``"l2"``),
-        ``pair_threshold`` (0.4 on the default's scale; the paper's 0.2 with l2 bars).
+        ``pair_threshold`` (0.5 on the default's scale; the paper's 0.2 with l2 bars),
+        ``pair_skip_halves`` (True: the two components of one two-bar loop are no pair).
     Stretch (step 7)
         ``stretcher``: ``"rubberband"`` (default) or ``"librosa"`` (phase vocoder).
     """
@@ -66,10 +72,14 @@ class ExtractionConfig:
     frames_per_bar: int = 24
     magnitude_power: float = 1.0
     method: Literal["tucker", "bar_nmf"] = "bar_nmf"
-    rank_rule: Literal["smith", "full", "half_bars"] = "smith"
-    merge_r: float = 1.0
-    sparsity: float = 0.1
-    min_share: float = 0.0
+    rank_rule: Literal["smith", "smith_plus1", "full", "half_bars"] = "smith_plus1"
+    merge_r: float = 0.9
+    sparsity: float = 0.0
+    min_share: float = 0.001
+    unmix_min_gain: float = 0.15
+    unmix_quantile: float = 0.3
+    refit_rounds: int = 1
+    min_loop_bars: int = 3
     n_iter: int = 150
     seed: int = 0
     mask_power: float = 2.0
@@ -78,13 +88,14 @@ class ExtractionConfig:
     dup_cosine: float = 1.0
     per_loop_peak: bool = True
     bar_norm: Literal["l2", "sum", "max"] = "max"
-    pair_threshold: float = 0.4
+    pair_threshold: float = 0.5
+    pair_skip_halves: bool = True
     stretcher: Literal["rubberband", "librosa"] = "rubberband"
 
     def __post_init__(self) -> None:
         if self.method not in ("tucker", "bar_nmf"):
             raise ValueError(f"ExtractionConfig.method: unknown {self.method!r}")
-        if self.rank_rule not in ("smith", "full", "half_bars"):
+        if self.rank_rule not in ("smith", "smith_plus1", "full", "half_bars"):
             raise ValueError(f"ExtractionConfig.rank_rule: unknown {self.rank_rule!r}")
         if self.bar_norm not in ("l2", "sum", "max"):
             raise ValueError(f"ExtractionConfig.bar_norm: unknown {self.bar_norm!r}")
@@ -92,6 +103,10 @@ class ExtractionConfig:
             raise ValueError(f"ExtractionConfig.stretcher: unknown {self.stretcher!r}")
         if self.min_bars < 2 or self.frames_per_bar < 4 or self.n_mels < 8 or self.n_iter < 1:
             raise ValueError("ExtractionConfig: min_bars >= 2, frames_per_bar >= 4, n_mels >= 8, n_iter >= 1")
+        if not 0.0 <= self.unmix_quantile < 1.0 or self.unmix_min_gain <= 0.0 or self.refit_rounds < 0:
+            raise ValueError("ExtractionConfig: unmix_quantile in [0, 1), unmix_min_gain > 0, refit_rounds >= 0")
+        if self.min_loop_bars < 1:
+            raise ValueError(f"ExtractionConfig.min_loop_bars must be >= 1, got {self.min_loop_bars}")
         if not 0.0 < self.pair_threshold <= 1.0:
             raise ValueError(f"ExtractionConfig.pair_threshold must lie in (0, 1], got {self.pair_threshold}")
 
@@ -101,8 +116,9 @@ class ExtractionConfig:
         refinement (hash duplicates, l2-normalised bars) and pairs at 0.2; same beat grid,
         tensor, separation and stretch as the default."""
         fields: dict[str, object] = dict(method="tucker", rank_rule="smith", n_iter=100, sparsity=0.0, merge_r=1.0,
-                                         min_share=0.0, per_loop_peak=False, dup_cosine=1.0, bar_norm="l2",
-                                         pair_threshold=0.2)
+                                         min_share=0.0, unmix_min_gain=1.0, refit_rounds=0, min_loop_bars=1,
+                                         per_loop_peak=False, dup_cosine=1.0, bar_norm="l2", pair_threshold=0.2,
+                                         pair_skip_halves=False)
         fields.update(changes)
         return cls(**fields)  # type: ignore[arg-type]
 

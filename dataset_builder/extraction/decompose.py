@@ -17,6 +17,9 @@ Rank rules (documented choice, compared in ``docs/extraction.md``):
 * ``"full"``: full frequency and time ranks (no template bottleneck, so a loop's
   spectrogram is not forced to share a few templates with the others) and
   ``floor((bars - 1) ** 0.6)`` loops.
+* ``"smith_plus1"`` (default): full frequency and time ranks and
+  ``floor((bars - 1) ** 0.6) + 1`` loops: a two-bar loop needs two one-bar components, and
+  the unmixing step (``consolidate.unmix``) absorbs the spare ones.
 * ``"half_bars"``: full ranks and ``bars // 2`` loops (over-complete; finds more quiet
   loops, but also more fragments that cost pair precision).
 """
@@ -28,6 +31,8 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+
+_EPS = 1e-12
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,8 @@ def rank_rule(shape: tuple[int, int, int], rule: str = "smith") -> tuple[int, in
         return smith  # type: ignore[return-value]
     if rule == "full":
         return (shape[0], shape[1], smith[2])
+    if rule == "smith_plus1":
+        return (shape[0], shape[1], min(shape[2], smith[2] + 1))
     if rule == "half_bars":
         return (shape[0], shape[1], max(1, shape[2] // 2))
     raise ValueError(f"unknown rank rule {rule!r}")
@@ -84,41 +91,90 @@ def tucker(tensor: np.ndarray, *, ranks: tuple[int, int, int], n_iter: int = 100
                          rel_error=_rel_error(loops, layout, x))
 
 
-def bar_nmf(tensor: np.ndarray, *, n_loops: int, n_iter: int = 300, seed: int = 0,
-            beta_loss: str = "kullback-leibler", sparsity: float = 0.0) -> Decomposition:
+def bar_nmf(tensor: np.ndarray, *, n_loops: int, n_iter: int = 150, seed: int = 0,
+            sparsity: float = 0.0) -> Decomposition:
     """Full-rank Tucker (identity sound and rhythm factors), i.e. an NMF of the bar-unfolded tensor.
 
     Without the template bottleneck every loop may have its own spectrogram, and the
-    Kullback-Leibler loss (scikit-learn's multiplicative updates, NNDSVDa start, so
-    deterministic) weighs quiet loops more fairly than the squared error. ``sparsity`` is
-    an L1 penalty on the layout (scikit-learn's ``alpha_W``, scaled by the number of bins),
-    which discourages a loop from faintly "playing" in bars where it is absent.
+    Kullback-Leibler loss weighs quiet loops more fairly than the squared error.
+    Multiplicative updates from scikit-learn's deterministic NNDSVDa start (one of its KL
+    steps); after every update each loop's activations are scaled to a peak of 1 and the
+    scale moved into its spectrogram, so that ``sparsity`` (an L1 penalty on the loop
+    spectrograms, relative to the mean of the data; 0 = off) measures spectral mass and not
+    an arbitrary split of scale. With ``n_loops`` loops, ``n_iter`` (150) updates of each factor.
     """
     from sklearn.decomposition import NMF
     from sklearn.exceptions import ConvergenceWarning
 
     f, t, b = tensor.shape
-    v = np.asarray(tensor, dtype=np.float32).reshape(f * t, b).T
-    scale = float(v.max()) or 1.0
-    model = NMF(n_components=n_loops, init="nndsvda", solver="mu", beta_loss=beta_loss, max_iter=n_iter,
-                tol=1e-5, random_state=seed, alpha_W=sparsity, alpha_H=0.0, l1_ratio=1.0)
+    v = np.asarray(tensor, dtype=np.float64).reshape(f * t, b).T
+    scale = float(v.mean()) or 1.0
+    v = v / scale
+    start = NMF(n_components=n_loops, init="nndsvda", solver="mu", beta_loss="kullback-leibler", max_iter=1,
+                random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        d = model.fit_transform(v / scale)
-    loops, layout = _unit_loops(model.components_.reshape(n_loops, f, t), d)
-    layout *= scale
+        w = np.maximum(start.fit_transform(v), 1e-6)
+    h = np.maximum(start.components_, 1e-6)
+    w, h = kl_updates(v, w, h, n_iter=n_iter, sparsity=sparsity)
+    loops, layout = _unit_loops(h.reshape(n_loops, f, t), w * scale)
     return Decomposition(loops=loops, layout=layout, ranks=(f, t, n_loops), rel_error=_rel_error(loops, layout, tensor))
 
 
-def decompose(tensor: np.ndarray, *, config) -> Decomposition:
-    """Decompose with the method and rank rule of an ExtractionConfig."""
-    ranks = rank_rule(tensor.shape, config.rank_rule)
-    if config.method == "tucker":
-        return tucker(tensor, ranks=ranks, n_iter=config.n_iter, seed=config.seed)
-    if config.method == "bar_nmf":
-        dec = bar_nmf(tensor, n_loops=ranks[2], n_iter=config.n_iter, seed=config.seed, sparsity=config.sparsity)
-        from nlc.dataset_builder.extraction.consolidate import consolidate, drop_weak
+def kl_updates(v: np.ndarray, w: np.ndarray, h: np.ndarray, *, n_iter: int,
+               sparsity: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """``n_iter`` KL multiplicative updates of ``v (bars, bins) ~= w (bars, K) @ h (K, bins)``;
+    activations rescaled to unit peak after each step (see :func:`bar_nmf`)."""
+    w, h = w.astype(np.float64).copy(), h.astype(np.float64).copy()
+    for _ in range(n_iter):
+        h *= (w.T @ (v / np.maximum(w @ h, _EPS))) / (w.sum(axis=0)[:, None] + sparsity)
+        w *= ((v / np.maximum(w @ h, _EPS)) @ h.T) / np.maximum(h.sum(axis=1)[None, :], _EPS)
+        peak = np.maximum(w.max(axis=0), _EPS)
+        w /= peak
+        h *= peak[:, None]
+    return w, h
 
-        dec = drop_weak(dec, min_share=config.min_share)
-        return consolidate(dec, min_r=config.merge_r) if config.merge_r < 1.0 else dec
-    raise ValueError(f"unknown decomposition method {config.method!r}")
+
+def refit(tensor: np.ndarray, dec: Decomposition, *, n_iter: int = 50, sparsity: float = 0.0) -> Decomposition:
+    """Continue the KL updates from ``dec`` (e.g. after :func:`~.consolidate.unmix` changed it)."""
+    f, t, b = tensor.shape
+    v = np.asarray(tensor, dtype=np.float64).reshape(f * t, b).T
+    scale = float(v.mean()) or 1.0
+    w, h = kl_updates(v / scale, dec.layout / scale, dec.loops.reshape(dec.loops.shape[0], -1), n_iter=n_iter,
+                      sparsity=sparsity)
+    loops, layout = _unit_loops(h.reshape(-1, f, t), w * scale)
+    return Decomposition(loops=loops, layout=layout, ranks=dec.ranks, rel_error=_rel_error(loops, layout, tensor))
+
+
+def decompose(tensor: np.ndarray, *, config) -> Decomposition:
+    """Decompose with the method and rank rule of an ExtractionConfig.
+
+    ``bar_nmf`` (default variant) is followed by the consolidation steps of
+    :mod:`~nlc.dataset_builder.extraction.consolidate`, in this order: weak components dropped
+    (``min_share``), mixtures unmixed (``unmix_min_gain``), ``refit_rounds`` x (50 more KL
+    updates + unmix again), components with correlated activations merged (``merge_r``), and
+    components that play in fewer than ``min_loop_bars`` bars dropped.
+    """
+    c = config
+    ranks = rank_rule(tensor.shape, c.rank_rule)
+    if c.method == "tucker":
+        dec = tucker(tensor, ranks=ranks, n_iter=c.n_iter, seed=c.seed)
+    elif c.method == "bar_nmf":
+        from nlc.dataset_builder.extraction.consolidate import consolidate, drop_weak, unmix
+
+        dec = drop_weak(bar_nmf(tensor, n_loops=ranks[2], n_iter=c.n_iter, seed=c.seed, sparsity=c.sparsity),
+                        min_share=c.min_share)
+        if c.unmix_min_gain < 1.0:
+            dec = unmix(dec, quantile=c.unmix_quantile, min_gain=c.unmix_min_gain)
+            for _ in range(c.refit_rounds):
+                dec = unmix(refit(tensor, dec, sparsity=c.sparsity), quantile=c.unmix_quantile,
+                            min_gain=c.unmix_min_gain)
+        dec = consolidate(dec, min_r=c.merge_r) if c.merge_r < 1.0 else dec
+    else:
+        raise ValueError(f"unknown decomposition method {c.method!r}")
+    if c.min_loop_bars > 1:
+        from nlc.dataset_builder.extraction.consolidate import drop_rare
+
+        dec = drop_rare(dec, min_bars=c.min_loop_bars, threshold=c.pair_threshold, per_loop_peak=c.per_loop_peak,
+                        bar_norm=c.bar_norm)
+    return dec

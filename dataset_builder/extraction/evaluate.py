@@ -3,8 +3,12 @@
 Truth comes from the stems of a song (synthetic corpus or rendered lmms projects), put
 on the *extracted* bar grid so that no alignment of bar numbers is needed: for each stem,
 its bar-synchronous mel tensor (the same representation the extractor factorises), its
-energy per bar, the bars where it plays (energy within ``active_db`` dB of its loudest
-bar) and its mean bar spectrogram over those bars.
+energy per bar, the bars where it plays and its mean bar spectrogram over those bars.
+A stem plays in a bar when its RMS over the bar's *interior* (the bar without
+``guard_s`` = 50 ms at either end, the tolerance of a correct downbeat) is within 30 dB of
+its loudest bar (``nlc.dataset_builder.corpus.truth`` thresholds): measured over the whole
+bar, a grid a few milliseconds late lets the first kick of the next bar mark a silent bar
+as played, which invents co-occurring pairs and blurs the bars a loop must match.
 
 An extracted loop *matches* the true loop whose mean bar spectrogram is most similar
 (cosine) to the loop's reconstructed spectrogram, provided they also play in the same bars
@@ -38,10 +42,27 @@ class StemTruth:
     active: np.ndarray
 
 
-def stem_truth(stems: dict[str, np.ndarray], downbeats: np.ndarray, *, config) -> StemTruth:
-    """Ground truth of ``stems`` (name -> mono audio at ``config.sr``) on bars ``downbeats`` (s)."""
-    from nlc.dataset_builder.corpus.truth import bar_activity
+def interior_activity(stems: list[np.ndarray], starts: np.ndarray, *, guard: int) -> np.ndarray:
+    """(bars, stems) booleans: RMS over ``[start + guard, stop - guard)`` of each bar (samples)
+    within ``ACTIVITY_THRESHOLD_DB`` of the stem's loudest bar and above ``ABSOLUTE_FLOOR_DB``."""
+    from nlc.dataset_builder.corpus.truth import ABSOLUTE_FLOOR_DB, ACTIVITY_THRESHOLD_DB
 
+    starts = np.asarray(starts, dtype=np.int64)
+    guard = np.minimum(guard, np.diff(starts) // 4)  # never more than a quarter of a bar
+    lo, hi = starts[:-1] + guard, starts[1:] - guard
+    cols = []
+    for stem in stems:
+        x = np.asarray(stem, dtype=np.float64)
+        csum = np.concatenate([[0.0], np.cumsum(x * x)])
+        energy = (csum[np.clip(hi, 0, x.size)] - csum[np.clip(lo, 0, x.size)]) / np.maximum(hi - lo, 1)
+        db = 10.0 * np.log10(np.maximum(energy, 1e-20))
+        cols.append((db >= db.max() + ACTIVITY_THRESHOLD_DB) & (db > ABSOLUTE_FLOOR_DB))
+    return np.stack(cols, axis=1) if cols else np.zeros((starts.size - 1, 0), bool)
+
+
+def stem_truth(stems: dict[str, np.ndarray], downbeats: np.ndarray, *, config, guard_s: float = 0.05) -> StemTruth:
+    """Ground truth of ``stems`` (name -> mono audio at ``config.sr``) on bars ``downbeats`` (s);
+    ``guard_s`` (s, default 0.05) is left out at both ends of a bar when deciding where a stem plays."""
     c = config
     frames = np.asarray(downbeats) * c.sr / c.hop_length
     names, specs, energy = [], [], []
@@ -54,7 +75,8 @@ def stem_truth(stems: dict[str, np.ndarray], downbeats: np.ndarray, *, config) -
         energy.append(np.sum(t.astype(np.float64) ** 2, axis=(0, 1)))
     energy_arr = np.array(energy)
     starts = np.round(np.asarray(downbeats) * c.sr).astype(np.int64)
-    active = bar_activity([np.asarray(stems[n]) for n in names], starts).astype(bool)  # (bars, stems)
+    active = interior_activity([np.asarray(stems[n]) for n in names], starts,
+                               guard=int(round(guard_s * c.sr)))  # (bars, stems)
     playing = active.any(axis=0)  # stems silent on every bar (muted tracks) are no loops
     names = [n for n, p in zip(names, playing) if p]
     specs = [t for t, p in zip(specs, playing) if p]

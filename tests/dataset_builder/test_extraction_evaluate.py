@@ -49,3 +49,17 @@ def test_activation_correlation_and_stem_truth():
     stem = np.where(t < 2, np.sin(2 * np.pi * 200 * t), 0.0).astype(np.float32)
     truth = ev.stem_truth({"x": stem}, np.array([0.0, 1.0, 2.0, 3.0]), config=ExtractionConfig())
     np.testing.assert_array_equal(truth.active[:, 0], [True, True, False])
+
+
+def test_stem_truth_ignores_spill_from_a_late_grid():
+    """A grid 13 ms late puts the first kick of bar 1 at the end of bar 0; bar 0 is still silent."""
+    from nlc.dataset_builder.extraction.config import ExtractionConfig
+
+    sr = 44_100
+    stem = np.zeros(sr * 4, np.float32)
+    for start in (sr, 2 * sr, 3 * sr):  # a kick at the start of bars 1-3
+        n = np.arange(sr // 4)
+        stem[start:start + n.size] = np.sin(2 * np.pi * 60 * n / sr) * np.exp(-n / 2000)
+    downbeats = np.array([0.0, 1.0, 2.0, 3.0]) + 0.013
+    truth = ev.stem_truth({"kick": stem}, downbeats, config=ExtractionConfig())
+    np.testing.assert_array_equal(truth.active[:, 0], [False, True, True])
