@@ -35,12 +35,12 @@ def song_accuracy(audio: np.ndarray, truth: dict, config) -> tuple[float, float,
     import librosa
 
     from nlc.dataset_builder.extraction.beats import track_beats
-    from nlc.dataset_builder.extraction.spectrum import mel_magnitude
+    from nlc.dataset_builder.extraction.spectrum import mel_and_chroma
 
     c = config
-    mel = mel_magnitude(audio, sr=c.sr, n_fft=c.n_fft, hop_length=c.hop_length, n_mels=c.n_mels)
+    mel, chroma = mel_and_chroma(audio, sr=c.sr, n_fft=c.n_fft, hop_length=c.hop_length, n_mels=c.n_mels)
     mel_db = librosa.amplitude_to_db(mel, ref=1.0, amin=1e-5, top_db=None)
-    grid = track_beats(mel_db, sr=c.sr, hop_length=c.hop_length, duration=audio.size / c.sr, min_bpm=c.min_bpm,
+    grid = track_beats(mel_db, chroma=chroma, sr=c.sr, hop_length=c.hop_length, duration=audio.size / c.sr, min_bpm=c.min_bpm,
                        max_bpm=c.max_bpm, max_beat_cv=c.max_beat_cv, min_pulse_clarity=c.min_pulse_clarity,
                        min_onset_db=c.min_onset_db)
     true_down = np.asarray(truth["downbeats"], dtype=np.float64)

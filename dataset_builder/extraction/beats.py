@@ -8,9 +8,10 @@ beat period) above ``min_pulse_clarity``, tempo inside ``[min_bpm, max_bpm]``, a
 flux above ``min_onset_db`` and a grid that does not drift (``max_beat_cv`` of a beat);
 otherwise :class:`~nlc.errors.ExtractionError` says which test failed. The bar phase
 (which of every four beats is the downbeat) is not taken on faith from beat 0: each of the
-four phases is scored by (a) the low-band (kick) onset strength on its beats and (b) how
+four phases is scored by (a) the low-band (kick) onset strength on its beats, (b) how
 much the sound changes, from one bar to the next, right at its beats (in loop music, loops
-enter and leave at bar lines), and the best phase wins.
+enter and leave at bar lines) and (c) how much the harmony (chroma) changes from the previous
+beat (chords and bass notes change on bar lines), and the best phase wins.
 """
 
 from __future__ import annotations
@@ -53,11 +54,16 @@ def _share(x: np.ndarray) -> np.ndarray:
     return x / total if total > 0 else np.full(x.shape, 1.0 / x.size)
 
 
-def beat_sync(mel_db: np.ndarray, beat_frames: np.ndarray) -> np.ndarray:
-    """Mean mel spectrum (dB) of every beat interval, shape (n_mels, n_beats)."""
+def beat_sync(features: np.ndarray, beat_frames: np.ndarray) -> np.ndarray:
+    """Mean of ``features`` (n, frames) over every beat interval, shape (n, n_beats).
+
+    Interval ``i`` runs from beat ``i`` to the next (the last one to the end). librosa pads
+    the boundaries with frame 0, so the span before the first beat is dropped, unless the
+    first beat *is* frame 0.
+    """
     import librosa
 
-    return librosa.util.sync(mel_db, beat_frames, aggregate=np.mean)[:, 1:]
+    return librosa.util.sync(features, beat_frames, aggregate=np.mean)[:, -beat_frames.size:]
 
 
 def _bar_change_rise(beat_frames: np.ndarray, mel_db: np.ndarray, beats_per_bar: int) -> np.ndarray:
@@ -84,23 +90,40 @@ def bar_line_salience(beat_frames: np.ndarray, mel_db: np.ndarray, *, beats_per_
     return float(max(rise[p::beats_per_bar].mean() for p in range(beats_per_bar)) / mean) if mean > 0 else 0.0
 
 
-def downbeat_phase(beat_frames: np.ndarray, mel_db: np.ndarray, low_env: np.ndarray, *, beats_per_bar: int = 4) -> int:
+def chroma_change(beat_frames: np.ndarray, chroma: np.ndarray) -> np.ndarray:
+    """Per beat, ``1 -`` cosine similarity of its mean chroma with the previous beat's (0 for the first)."""
+    sync = beat_sync(chroma, beat_frames)
+    sync = sync / (np.linalg.norm(sync, axis=0, keepdims=True) + 1e-9)
+    change = np.zeros(beat_frames.size)
+    change[1:] = 1.0 - np.sum(sync[:, 1:] * sync[:, :-1], axis=0)
+    return change
+
+
+def downbeat_phase(beat_frames: np.ndarray, mel_db: np.ndarray, low_env: np.ndarray, *,
+                   chroma: np.ndarray | None = None, beats_per_bar: int = 4) -> int:
     """Index (0..beats_per_bar-1) of the first downbeat among ``beat_frames``.
 
     Scores each phase by its share of the kick-band onset strength plus its share of the
-    bar-to-bar change in the beat-synchronous mel spectrum (see the module docstring).
+    bar-to-bar change in the beat-synchronous mel spectrum (see the module docstring), plus,
+    given ``chroma`` (12, frames), its share of the harmonic change from the previous beat:
+    chords and bass notes change on bar lines, the cue that still works when a kick plays
+    on every beat (on the lmms songs it put the bar right in 7 of 14 songs instead of 4).
     """
-    rise = _bar_change_rise(beat_frames, mel_db, beats_per_bar)
+    def by_phase(values: np.ndarray) -> np.ndarray:
+        return np.array([values[p::beats_per_bar].mean() if values[p::beats_per_bar].size else 0.0
+                         for p in range(beats_per_bar)])
+
     kick = low_env[np.minimum(beat_frames, low_env.size - 1)]
-    kick_scores = np.array([kick[p::beats_per_bar].mean() for p in range(beats_per_bar)])
-    rise_scores = np.array([rise[p::beats_per_bar].mean() if rise[p::beats_per_bar].size else 0.0
-                            for p in range(beats_per_bar)])
-    return int(np.argmax(_share(kick_scores) + _share(rise_scores)))
+    score = _share(by_phase(kick)) + _share(by_phase(_bar_change_rise(beat_frames, mel_db, beats_per_bar)))
+    if chroma is not None:
+        score = score + _share(by_phase(chroma_change(beat_frames, chroma)))
+    return int(np.argmax(score))
 
 
 def track_beats(
     mel_db: np.ndarray,
     *,
+    chroma: np.ndarray | None = None,
     sr: int,
     hop_length: int,
     duration: float,
@@ -113,7 +136,8 @@ def track_beats(
 ) -> BeatGrid:
     """Track beats and downbeats from a mel spectrogram in dB, shape (n_mels, frames).
 
-    ``duration`` is the song's length in seconds; ``min_onset_db`` the smallest mean
+    ``chroma`` (12, frames) of the same frames, if given, adds the harmonic-change cue to the
+    choice of the bar phase (:func:`downbeat_phase`). ``duration`` is the song's length in seconds; ``min_onset_db`` the smallest mean
     spectral flux (dB per mel band and frame) of a song with a rhythm (drones sit near 0).
     Bar ``i`` runs from ``downbeats[i]`` to ``downbeats[i + 1]``, so ``len(downbeats) - 1``
     is the number of whole bars. Raises ExtractionError (no stable beat).
@@ -153,7 +177,7 @@ def track_beats(
         raise ExtractionError(f"no stable beat: the beat drifts by {cv:.2f} of a beat (max {max_beat_cv:g})")
     if beat_frames.size < 2 * beats_per_bar:
         raise ExtractionError(f"no stable beat: only {beat_frames.size} beats")
-    phase = downbeat_phase(beat_frames, mel_db, low_env, beats_per_bar=beats_per_bar)
+    phase = downbeat_phase(beat_frames, mel_db, low_env, chroma=chroma, beats_per_bar=beats_per_bar)
     beat_times = np.maximum((offset - ONSET_DELAY_FRAMES + period * np.arange(beat_frames.size)) / fps, 0.0)
     # bars run from one downbeat to the next; the last downbeat gets a closing one a median
     # bar later if the song lasts that long, else its (partial) bar is dropped

@@ -20,7 +20,7 @@ from nlc.dataset_builder.extraction.decompose import Decomposition, decompose
 from nlc.dataset_builder.extraction.pairs import co_occurring_pairs
 from nlc.dataset_builder.extraction.refine import Refined, refine
 from nlc.dataset_builder.extraction.separate import best_bars, sdr, separate_bar, soft_masks
-from nlc.dataset_builder.extraction.spectrum import mel_magnitude
+from nlc.dataset_builder.extraction.spectrum import mel_and_chroma
 from nlc.dataset_builder.extraction.stretch import stretch_many
 from nlc.dataset_builder.extraction.tensor import bar_tensor
 from nlc.errors import ExtractionError
@@ -109,10 +109,10 @@ def extract_loops(audio: np.ndarray, *, config: ExtractionConfig = ExtractionCon
     c = config
     timings = {} if timings is None else timings
     clock = StepClock(timings, cpu_timings)
-    mel = mel_magnitude(audio, sr=c.sr, n_fft=c.n_fft, hop_length=c.hop_length, n_mels=c.n_mels)
+    mel, chroma = mel_and_chroma(audio, sr=c.sr, n_fft=c.n_fft, hop_length=c.hop_length, n_mels=c.n_mels)
     mel_db = librosa.amplitude_to_db(mel, ref=1.0, amin=1e-5, top_db=None)
     clock.lap("spectrogram")
-    grid = track_beats(mel_db, sr=c.sr, hop_length=c.hop_length, duration=audio.size / c.sr,
+    grid = track_beats(mel_db, chroma=chroma, sr=c.sr, hop_length=c.hop_length, duration=audio.size / c.sr,
                        min_bpm=c.min_bpm, max_bpm=c.max_bpm, max_beat_cv=c.max_beat_cv,
                        min_pulse_clarity=c.min_pulse_clarity, min_onset_db=c.min_onset_db)
     n_bars = grid.downbeats.size - 1

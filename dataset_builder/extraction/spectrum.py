@@ -61,15 +61,41 @@ def n_frames(n_samples: int, hop_length: int) -> int:
     return 1 + n_samples // hop_length
 
 
-def mel_magnitude(audio: np.ndarray, *, sr: int, n_fft: int, hop_length: int, n_mels: int) -> np.ndarray:
-    """Mel-filtered STFT magnitude, shape (n_mels, n_frames), float32 (linear amplitude)."""
-    basis = mel_basis(sr, n_fft, n_mels)
+@lru_cache(maxsize=8)
+def chroma_basis(sr: int, n_fft: int) -> np.ndarray:
+    """librosa's chroma filter bank, shape (12, 1 + n_fft // 2), float32."""
+    import librosa
+
+    return librosa.filters.chroma(sr=sr, n_fft=n_fft).astype(np.float32)
+
+
+def _filtered_magnitude(audio: np.ndarray, bases: list[np.ndarray], *, n_fft: int, hop_length: int) -> list[np.ndarray]:
+    """Each filter bank applied to the STFT magnitude, computed in one chunked pass."""
     total = n_frames(audio.size, hop_length)
-    out = np.empty((n_mels, total), dtype=np.float32)
+    outs = [np.empty((basis.shape[0], total), dtype=np.float32) for basis in bases]
     for first in range(0, total, _CHUNK_FRAMES):
         stop = min(first + _CHUNK_FRAMES, total)
-        out[:, first:stop] = basis @ np.abs(stft_frames(audio, first, stop, n_fft=n_fft, hop_length=hop_length))
-    return out
+        magnitude = np.abs(stft_frames(audio, first, stop, n_fft=n_fft, hop_length=hop_length))
+        for out, basis in zip(outs, bases):
+            out[:, first:stop] = basis @ magnitude
+    return outs
+
+
+def mel_magnitude(audio: np.ndarray, *, sr: int, n_fft: int, hop_length: int, n_mels: int) -> np.ndarray:
+    """Mel-filtered STFT magnitude, shape (n_mels, n_frames), float32 (linear amplitude)."""
+    return _filtered_magnitude(audio, [mel_basis(sr, n_fft, n_mels)], n_fft=n_fft, hop_length=hop_length)[0]
+
+
+def mel_and_chroma(audio: np.ndarray, *, sr: int, n_fft: int, hop_length: int, n_mels: int,
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`mel_magnitude` and the chroma of the same STFT magnitude, shape (12, n_frames).
+
+    The chroma feeds the downbeat cue "harmony changes on bar lines"; sharing the STFT
+    makes it cost one 12-row product per frame instead of a second transform.
+    """
+    mel, chroma = _filtered_magnitude(audio, [mel_basis(sr, n_fft, n_mels), chroma_basis(sr, n_fft)],
+                                      n_fft=n_fft, hop_length=hop_length)
+    return mel, chroma
 
 
 def istft_frames(spec: np.ndarray, *, n_fft: int, hop_length: int) -> np.ndarray:
