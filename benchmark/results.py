@@ -100,6 +100,10 @@ class RankingQuery(_Strict):
             raise ValueError(f"query {self.query_id}: {len(self.candidate_ids)} candidates but {len(self.scores)} scores")
         if self.target_id not in self.candidate_ids:
             raise ValueError(f"query {self.query_id}: target {self.target_id} is not among its candidates")
+        if len(set(self.candidate_ids)) != len(self.candidate_ids):
+            seen: set[str] = set()
+            dup = next(c for c in self.candidate_ids if c in seen or seen.add(c))
+            raise ValueError(f"query {self.query_id}: candidate {dup} appears more than once")
         rank = metrics.target_rank(np.asarray(self.scores), self.candidate_ids.index(self.target_id))
         if rank != self.target_rank:
             raise ValueError(f"query {self.query_id}: stored target_rank {self.target_rank}, its scores give {rank}")

@@ -60,3 +60,8 @@ def test_unreadable_file(tmp_path):
     (tmp_path / "x.json").write_text("{")
     with pytest.raises(InputError, match="not a readable JSON"):
         R.load_results(tmp_path / "x.json")
+
+
+def test_ranking_query_refuses_a_repeated_candidate():
+    with pytest.raises(ValueError, match="candidate b appears more than once"):
+        R.RankingQuery(query_id="q", target_id="a", candidate_ids=["a", "b", "b"], scores=[0.9, 0.1, 0.2], target_rank=1)
