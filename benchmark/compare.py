@@ -77,6 +77,11 @@ def _require_same_items(a: BenchmarkResults, b: BenchmarkResults) -> None:
         raise InputError(f"{a.model.name} and {b.model.name} hold different classification items")
     if [q.query_id for q in a.ranking] != [q.query_id for q in b.ranking]:
         raise InputError(f"{a.model.name} and {b.model.name} hold different ranking queries")
+    # same protocol hash means same labels and targets; a disagreement means an edited file
+    if [c.label for c in a.classification] != [c.label for c in b.classification]:
+        raise InputError(f"{a.model.name} and {b.model.name} disagree on classification labels (an edited file?)")
+    if [(q.target_id, q.candidate_ids) for q in a.ranking] != [(q.target_id, q.candidate_ids) for q in b.ranking]:
+        raise InputError(f"{a.model.name} and {b.model.name} disagree on ranking targets or candidates (an edited file?)")
 
 
 def wilcoxon_ranks(ranks_a: np.ndarray, ranks_b: np.ndarray) -> PairedTest:

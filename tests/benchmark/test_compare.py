@@ -45,3 +45,12 @@ def test_paired_bootstrap_is_seeded(make_results):
     acc = next(d for d in first.differences if d.figure == "accuracy")
     assert acc.difference == pytest.approx(b.metrics.accuracy - a.metrics.accuracy)
     assert acc.interval.low <= acc.difference <= acc.interval.high
+
+
+def test_compare_refuses_files_that_disagree_on_labels(make_results):
+    a = make_results(seed=0)
+    items = list(a.classification)
+    items[0] = items[0].model_copy(update={"label": 1 - items[0].label})
+    edited = a.model_copy(update={"classification": items})
+    with pytest.raises(InputError, match="disagree on classification labels"):
+        compare_results(a, edited)
