@@ -16,6 +16,7 @@ The device comes from ``NLC_DEVICE`` (``cpu`` by default, ``cuda`` when asked fo
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +52,15 @@ def _as_batch(audio: np.ndarray, what: str) -> np.ndarray:
 
 
 class CNNScorer:
-    """Probability of compatibility from a trained :class:`~nlc.baselines.models.PairCNN`."""
+    """Probability of compatibility from a trained :class:`~nlc.baselines.models.PairCNN`.
+
+    On CPU with ``N > 1`` torch threads, chunks of ``batch_size`` pairs are scored by ``N``
+    Python threads running torch with one thread each, instead of one chunk at a time
+    with ``N`` OpenMP threads. The CNN runs many small ops per pair, and every OpenMP
+    region waits for its slowest thread; independent chunks never wait for each other.
+    Measured on 2 cores (768 ranking-style pairs): 0.92 against 1.14 ms per pair idle,
+    1.29 against 4.11 ms beside one busy process; the scores are identical.
+    """
 
     def __init__(self, checkpoint: str | os.PathLike[str], *, device: torch.device | None = None,
                  batch_size: int = DEFAULT_BATCH, cache: StftCache | None = None) -> None:
@@ -61,17 +70,32 @@ class CNNScorer:
             raise ValueError(f"{checkpoint}: holds a {self.model.kind!r} model, not a CNN")
         self.batch_size = int(batch_size)
         self.cache = cache if cache is not None else StftCache()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_threads = 0
+
+    def _chunk(self, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            feats = torch.from_numpy(mixed_log_mel(sources, targets, cache=self.cache))
+            return torch.sigmoid(self.model(feats.to(self.device))).cpu().numpy()
 
     def score(self, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
         """P(compatible) of each pair, shape (batch,), float64 in [0, 1]."""
         sources, targets = _as_batch(sources, "sources"), _as_batch(targets, "targets")
-        out = np.empty(len(sources), dtype=np.float64)
-        with torch.no_grad():
-            for lo in range(0, len(sources), self.batch_size):
-                hi = lo + self.batch_size
-                feats = torch.from_numpy(mixed_log_mel(sources[lo:hi], targets[lo:hi], cache=self.cache))
-                out[lo:hi] = torch.sigmoid(self.model(feats.to(self.device))).cpu().numpy()
-        return out
+        starts = range(0, len(sources), self.batch_size)
+        threads = torch.get_num_threads()
+        if self.device.type != "cpu" or threads == 1 or len(starts) == 1:
+            parts = [self._chunk(sources[lo:lo + self.batch_size], targets[lo:lo + self.batch_size]) for lo in starts]
+        else:
+            if self._pool is None or self._pool_threads != threads:
+                self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="nlc-cnn")
+                self._pool_threads = threads
+            torch.set_num_threads(1)  # pool threads take it on their first op and keep it
+            try:
+                parts = list(self._pool.map(
+                    lambda lo: self._chunk(sources[lo:lo + self.batch_size], targets[lo:lo + self.batch_size]), starts))
+            finally:
+                torch.set_num_threads(threads)
+        return np.concatenate(parts).astype(np.float64) if parts else np.empty(0, dtype=np.float64)
 
 
 class SNNScorer:

@@ -16,6 +16,7 @@ from :mod:`nlc.features`, never restated here.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 
 import numpy as np
@@ -65,6 +66,7 @@ class StftCache:
             raise ValueError(f"max_loops must be >= 0, got {max_loops}")
         self.max_loops = int(max_loops)
         self._store: OrderedDict[bytes, torch.Tensor] = OrderedDict()
+        self._lock = threading.Lock()  # scorers fill one cache from several threads
         self.hits = 0
         self.misses = 0
 
@@ -72,26 +74,31 @@ class StftCache:
         return len(self._store)
 
     def lookup(self, audio: np.ndarray) -> tuple[list[bytes], dict[bytes, torch.Tensor]]:
-        """Keys of the loops (batch, 88200) and their scaled STFT planes, computing only the uncached distinct ones."""
+        """Keys of the loops (batch, 88200) and their scaled STFT planes, computing only the uncached distinct ones.
+
+        Safe to call from several threads; two threads that miss the same loop at once both
+        compute it (the same planes), which costs a little work but never a wrong result.
+        """
         x = np.asarray(audio, dtype=np.float32)
         if x.ndim != 2 or x.shape[1] != LOOP_SAMPLES:
             raise ValueError(f"StftCache: expected audio of shape (batch, {LOOP_SAMPLES}), got {x.shape}")
         keys = [loop_key(row) for row in x]
         found: dict[bytes, torch.Tensor] = {}
         missing: dict[bytes, int] = {}
-        for i, key in enumerate(keys):
-            if key in found or key in missing:
-                continue
-            hit = self._store.get(key)
-            if hit is None:
-                missing[key] = i
-            else:
-                self._store.move_to_end(key)
-                found[key] = hit
-        self.hits += len(found)
-        self.misses += len(missing)
+        with self._lock:
+            for i, key in enumerate(keys):
+                if key in found or key in missing:
+                    continue
+                hit = self._store.get(key)
+                if hit is None:
+                    missing[key] = i
+                else:
+                    self._store.move_to_end(key)
+                    found[key] = hit
+            self.hits += len(found)
+            self.misses += len(missing)
         todo = list(missing.items())
-        for lo in range(0, len(todo), STFT_CHUNK):
+        for lo in range(0, len(todo), STFT_CHUNK):  # outside the lock: other threads go on meanwhile
             part = todo[lo:lo + STFT_CHUNK]
             for (key, _), planes in zip(part, _planes(x[[i for _, i in part]])):
                 found[key] = planes
@@ -115,9 +122,10 @@ class StftCache:
     def _remember(self, key: bytes, planes: torch.Tensor) -> None:
         if self.max_loops == 0:
             return
-        self._store[key] = planes
-        while len(self._store) > self.max_loops:
-            self._store.popitem(last=False)
+        with self._lock:
+            self._store[key] = planes
+            while len(self._store) > self.max_loops:
+                self._store.popitem(last=False)
 
 
 def mixed_log_mel(sources: np.ndarray, targets: np.ndarray, *, cache: StftCache | None = None) -> np.ndarray:

@@ -13,12 +13,11 @@ Prints the wall time of the whole run (validation, classification, ranking, metr
 1,000 bootstrap resamples) and of each stage. A trivial ``--submission`` measures the
 harness's own cost (materialising 16,400 pairs, checks, bootstrap).
 
-Measured 2026-11-26 on the 2-core development box, untrained CNN baseline: idle, 40.5 s
-with ``--threads 2`` (classification 20.0 s, ranking 19.6 s), 32.7 s with ``--threads 1``,
-21.5 s with ``--threads 2`` and ``OMP_WAIT_POLICY=ACTIVE``; beside one busy process, 38.4 s
-with ``--threads 2``. Before the CNN scoring rewrite: 93.0 s on a clean Xeon host restricted
-to 2 cores (``taskset -c 0,1``); a trivial numpy submission (the harness itself) 3.3 s there.
-See docs/benchmark.md for why OpenMP waits passively by default.
+Measured 2026-11-26 on the 2-core development box, untrained CNN baseline, ``--threads 2``:
+21.1 s idle (classification 11.1 s, ranking 9.2 s, metrics 0.2 s), 30.5 s beside one busy
+process. Before the CNN scoring rewrite: 93.0 s on a clean Xeon host restricted to 2 cores
+(``taskset -c 0,1``); a trivial numpy submission (the harness itself) 3.3 s there. The steps
+in between are in docs/benchmark.md.
 """
 
 from __future__ import annotations
