@@ -81,18 +81,20 @@ class CNNScorer:
     def score(self, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
         """P(compatible) of each pair, shape (batch,), float64 in [0, 1]."""
         sources, targets = _as_batch(sources, "sources"), _as_batch(targets, "targets")
-        starts = range(0, len(sources), self.batch_size)
         threads = torch.get_num_threads()
-        if self.device.type != "cpu" or threads == 1 or len(starts) == 1:
-            parts = [self._chunk(sources[lo:lo + self.batch_size], targets[lo:lo + self.batch_size]) for lo in starts]
+        pooled = self.device.type == "cpu" and threads > 1 and len(sources) > 1
+        # with a pool, every thread gets a chunk even when the caller's batch is small
+        size = min(self.batch_size, -(-len(sources) // threads)) if pooled else self.batch_size
+        starts = range(0, len(sources), max(size, 1))
+        if not pooled:
+            parts = [self._chunk(sources[lo:lo + size], targets[lo:lo + size]) for lo in starts]
         else:
             if self._pool is None or self._pool_threads != threads:
                 self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="nlc-cnn")
                 self._pool_threads = threads
             torch.set_num_threads(1)  # pool threads take it on their first op and keep it
             try:
-                parts = list(self._pool.map(
-                    lambda lo: self._chunk(sources[lo:lo + self.batch_size], targets[lo:lo + self.batch_size]), starts))
+                parts = list(self._pool.map(lambda lo: self._chunk(sources[lo:lo + size], targets[lo:lo + size]), starts))
             finally:
                 torch.set_num_threads(threads)
         return np.concatenate(parts).astype(np.float64) if parts else np.empty(0, dtype=np.float64)
