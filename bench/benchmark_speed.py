@@ -14,7 +14,7 @@ Prints the wall time of the whole run (validation, classification, ranking, metr
 harness's own cost (materialising 16,400 pairs, checks, bootstrap).
 
 Measured 2026-11-26 on the 2-core development box, untrained CNN baseline, ``--threads 2``:
-21.1 s idle (classification 11.1 s, ranking 9.2 s, metrics 0.2 s), 30.5 s beside one busy
+20.1 s idle (classification 10.7 s, ranking 8.8 s, metrics 0.2 s), 30.5 s beside one busy
 process. Before the CNN scoring rewrite: 93.0 s on a clean Xeon host restricted to 2 cores
 (``taskset -c 0,1``); a trivial numpy submission (the harness itself) 3.3 s there. The steps
 in between are in docs/benchmark.md.
