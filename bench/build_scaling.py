@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 import os
 import shutil
 import tempfile
@@ -36,6 +37,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from nlc.dataset_builder.build import build_dataset
+    from nlc.dataset_builder.workdir import WorkDir
     from nlc.dataset_builder.corpus.synth import build_synth_corpus
 
     scratch = Path(tempfile.mkdtemp(prefix="nlc-build-scaling-"))
@@ -68,6 +70,10 @@ def main() -> int:
                   f"{row['steady_songs_per_hour']} songs/h; {row['cpu_seconds_per_song']} CPU s/song; "
                   f"whole build incl. ingest+release {row['total_seconds']} s; "
                   f"load average {row['load_average_1min_after']}")
+            reasons = Counter(reason.split(":")[0] for reason in WorkDir(scratch / f"work-{workers}").failures().values())
+            row["failure_reasons"] = dict(reasons.most_common())
+            if reasons:
+                print("  failed songs by reason: " + "; ".join(f"{n} x {r}" for r, n in reasons.most_common()))
             shutil.rmtree(out, ignore_errors=True)
             shutil.rmtree(scratch / f"work-{workers}", ignore_errors=True)
     finally:
