@@ -12,9 +12,7 @@ build of thousands.
 from __future__ import annotations
 
 import math
-import resource
 import tempfile
-import time
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
@@ -50,12 +48,6 @@ def check_not_truncated(song: Mapping[str, Any]) -> None:
         raise AudioError(f"{song['audio_path']}: truncated, holds {actual:.1f} s of the {float(expected):.1f} s FMA lists")
 
 
-def _cpu_now() -> float:
-    """CPU seconds of this process plus its finished child processes (the rubberband CLI)."""
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + children.ru_utime + children.ru_stime
-
-
 def _folder_files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -79,11 +71,12 @@ def process_song(song: Mapping[str, Any], *, config: Any = None) -> dict[str, An
         of the worker process on this song, for throughput measurements).
     """
     from .extraction import ExtractionConfig, extract_song
+    from .extraction.pipeline import cpu_seconds
     from .instrumentation import classify_roles
 
     song_id = str(song["song_id"])
     config = ExtractionConfig() if config is None else config
-    cpu_start = _cpu_now()
+    cpu_start = cpu_seconds()
     try:
         check_not_truncated(song)
         with tempfile.TemporaryDirectory(prefix=f"nlc-{song_id}-") as tmp:
@@ -101,5 +94,5 @@ def process_song(song: Mapping[str, Any], *, config: Any = None) -> dict[str, An
         where = traceback.extract_tb(exc.__traceback__)[-1]
         result = {"song_id": song_id, "ok": False,
                   "reason": f"unexpected {type(exc).__name__}: {exc} ({Path(where.filename).name}:{where.lineno})"}
-    result["cpu_seconds"] = round(_cpu_now() - cpu_start, 3)
+    result["cpu_seconds"] = round(cpu_seconds() - cpu_start, 3)
     return result

@@ -21,7 +21,7 @@ from nlc.dataset_builder.extraction.pairs import co_occurring_pairs
 from nlc.dataset_builder.extraction.refine import Refined, refine
 from nlc.dataset_builder.extraction.separate import best_bars, sdr, separate_bar, soft_masks
 from nlc.dataset_builder.extraction.spectrum import mel_and_chroma
-from nlc.dataset_builder.extraction.stretch import stretch_many
+from nlc.dataset_builder.extraction.stretch import stretch_to
 from nlc.dataset_builder.extraction.tensor import bar_tensor
 from nlc.errors import ExtractionError
 
@@ -145,8 +145,7 @@ def extract_loops(audio: np.ndarray, *, config: ExtractionConfig = ExtractionCon
     pairs = [(ids[i], ids[j]) for i, j in co_occurring_pairs(refined.layout, threshold=c.pair_threshold,
                                                                      skip_halves=c.pair_skip_halves)]
     clock.lap("pairs")
-    loops_audio = stretch_many([excerpts[k] for k in refined.kept], n_samples=c.loop_samples, sr=c.sr,
-                               method=c.stretcher)
+    loops_audio = [stretch_to(excerpts[k], n_samples=c.loop_samples, sr=c.sr, method=c.stretcher) for k in refined.kept]
     clock.lap("stretch")
     return Extraction(
         grid=grid, decomposition=dec, refined=refined, ids=ids, audio=loops_audio, layout=refined.layout,

@@ -138,7 +138,6 @@ def extract_song(
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{song_id}.", suffix=".tmp", dir=out))
     try:
-        timings["write"] = cpu_timings["write"] = 0.0
         clock = StepClock(timings, cpu_timings)
         _write_song(tmp, ex, summary, config=config, plot=plot)
         clock.lap("write")

@@ -70,8 +70,3 @@ def stretch_to(audio: np.ndarray, *, n_samples: int, sr: int, method: str = "rub
         out = librosa.effects.time_stretch(audio, rate=rate)
     return librosa.util.fix_length(np.asarray(out, dtype=np.float32), size=n_samples)
 
-
-def stretch_many(excerpts: list[np.ndarray], *, n_samples: int, sr: int,
-                 method: str = "rubberband") -> list[np.ndarray]:
-    """:func:`stretch_to` for each excerpt of a song; each loop is stretched on its own."""
-    return [stretch_to(x, n_samples=n_samples, sr=sr, method=method) for x in excerpts]

@@ -57,17 +57,6 @@ def _loop_like(seconds, seed, *, level=1.0):
     return (level * x).astype(np.float32)
 
 
-def test_stretch_many_is_each_loop_stretched_alone():
-    from nlc.dataset_builder.extraction.stretch import stretch_many
-
-    a, b = _loop_like(2.3, 0), _loop_like(2.3, 1)[:-1]
-    many = stretch_many([a, b], n_samples=88_200, sr=SR)
-    assert [(x.shape, x.dtype) for x in many] == [((88_200,), np.float32)] * 2
-    for x, y in zip([a, b], many):
-        np.testing.assert_array_equal(y, stretch_to(x, n_samples=88_200, sr=SR))
-    assert stretch_many([], n_samples=88_200, sr=SR) == []
-
-
 @pytest.mark.skipif(shutil.which("rubberband") is None, reason="rubberband command not installed")
 def test_in_process_rubberband_matches_the_command_line(tmp_path):
     """pedalboard's bundled Rubber Band (R2) gives the samples of ``rubberband --tempo``."""
