@@ -91,6 +91,15 @@ def tucker(tensor: np.ndarray, *, ranks: tuple[int, int, int], n_iter: int = 100
                          rel_error=_rel_error(loops, layout, x))
 
 
+def _bar_matrix(tensor: np.ndarray) -> tuple[np.ndarray, float]:
+    """The bar-unfolded tensor (bars, bins), divided by its mean, and that mean (the KL updates
+    run on data of order 1; callers multiply activations back by it)."""
+    f, t, b = tensor.shape
+    v = np.asarray(tensor, dtype=np.float64).reshape(f * t, b).T
+    scale = float(v.mean()) or 1.0
+    return v / scale, scale
+
+
 def bar_nmf(tensor: np.ndarray, *, n_loops: int, n_iter: int = 150, seed: int = 0,
             sparsity: float = 0.0) -> Decomposition:
     """Full-rank Tucker (identity sound and rhythm factors), i.e. an NMF of the bar-unfolded tensor.
@@ -107,9 +116,7 @@ def bar_nmf(tensor: np.ndarray, *, n_loops: int, n_iter: int = 150, seed: int = 
     from sklearn.exceptions import ConvergenceWarning
 
     f, t, b = tensor.shape
-    v = np.asarray(tensor, dtype=np.float64).reshape(f * t, b).T
-    scale = float(v.mean()) or 1.0
-    v = v / scale
+    v, scale = _bar_matrix(tensor)
     start = NMF(n_components=n_loops, init="nndsvda", solver="mu", beta_loss="kullback-leibler", max_iter=1,
                 random_state=seed)
     with warnings.catch_warnings():
@@ -137,10 +144,9 @@ def kl_updates(v: np.ndarray, w: np.ndarray, h: np.ndarray, *, n_iter: int,
 
 def refit(tensor: np.ndarray, dec: Decomposition, *, n_iter: int = 50, sparsity: float = 0.0) -> Decomposition:
     """Continue the KL updates from ``dec`` (e.g. after :func:`~.consolidate.unmix` changed it)."""
-    f, t, b = tensor.shape
-    v = np.asarray(tensor, dtype=np.float64).reshape(f * t, b).T
-    scale = float(v.mean()) or 1.0
-    w, h = kl_updates(v / scale, dec.layout / scale, dec.loops.reshape(dec.loops.shape[0], -1), n_iter=n_iter,
+    f, t, _ = tensor.shape
+    v, scale = _bar_matrix(tensor)
+    w, h = kl_updates(v, dec.layout / scale, dec.loops.reshape(dec.loops.shape[0], -1), n_iter=n_iter,
                       sparsity=sparsity)
     loops, layout = _unit_loops(h.reshape(-1, f, t), w * scale)
     return Decomposition(loops=loops, layout=layout, ranks=dec.ranks, rel_error=_rel_error(loops, layout, tensor))
