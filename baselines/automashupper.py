@@ -37,7 +37,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nlc.features import BEAT_SAMPLES, BEATS_PER_LOOP, HOP_LENGTH, N_FFT, N_FRAMES, SAMPLE_RATE, stft_batch
+from nlc.features import stft_batch
+
+from nlc.spec import BEAT_SAMPLES, BEATS_PER_LOOP, HOP_LENGTH, N_FFT, N_FRAMES, SAMPLE_RATE
 
 from .stft_mix import loop_key
 

@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
-from nlc.features import N_FRAMES, N_MELS
+from nlc.spec import N_FRAMES, N_MELS
 
 EMBEDDING_DIM: int = 16
 """Width of the skeleton's output: the SNN embedding and the CNN head's input."""

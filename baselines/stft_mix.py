@@ -23,7 +23,9 @@ import numpy as np
 import torch
 import xxhash
 
-from nlc.features import LOOP_SAMPLES, N_FFT, N_FRAMES, N_MELS, log_mel_from_power, stft_batch
+from nlc.features import log_mel_from_power, stft_batch
+
+from nlc.spec import LOOP_SAMPLES, N_FFT, N_FRAMES, N_MELS
 
 MIX_GAIN: float = 0.5
 """Gain applied to each loop of a pair before summing (the paper's CNN input)."""

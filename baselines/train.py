@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from nlc.dataset_builder.negatives import METHODS
+from nlc.loops.negatives import METHODS
 from nlc.errors import InputError
 from nlc.provenance import package_versions
 
@@ -168,7 +168,7 @@ def train_baseline(*, model: str, negatives: str, data: Path, out: Path, epochs:
     """
     from tqdm.auto import tqdm
 
-    from nlc.dataset_builder.reader import open_dataset
+    from nlc.loops.reader import open_dataset
 
     cfg = TrainConfig(model=model, negatives=negatives, epochs=epochs, seed=seed, device=device, **opts)
     out = Path(out)

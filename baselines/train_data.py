@@ -1,7 +1,7 @@
 """Training examples for the neural baselines: positives from ``nlc-loops/``, fresh negatives per epoch.
 
 One epoch holds every positive pair of the split (label 1) and one negative per positive
-(label 0), drawn with :func:`nlc.dataset_builder.negatives.draw_recipe` from a generator
+(label 0), drawn with :func:`nlc.loops.negatives.draw_recipe` from a generator
 seeded by ``(seed, epoch)``, the very functions that froze the benchmark's negatives.
 Negatives therefore change every epoch, yet a rerun or a resumed run sees the same ones.
 
@@ -28,9 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-from nlc.dataset_builder.negatives import BETWEEN_SONG, LoopPool, NegativeRecipe, apply_recipe, draw_recipe
+from nlc.loops.negatives import BETWEEN_SONG, LoopPool, NegativeRecipe, apply_recipe, draw_recipe
 from nlc.errors import InputError
-from nlc.features import LOOP_SAMPLES, N_FRAMES, N_MELS, log_mel_batch
+from nlc.features import log_mel_batch
+from nlc.spec import LOOP_SAMPLES, N_FRAMES, N_MELS
 
 from .stft_mix import StftCache, mixed_log_mel
 
@@ -110,7 +111,7 @@ class SplitData:
 
 def load_split(dataset, split: str, *, cache_dir: str | os.PathLike[str],
                progress: Callable[[str, int], None] | None = None) -> SplitData:
-    """Read one split of an opened dataset (:func:`nlc.dataset_builder.reader.open_dataset`).
+    """Read one split of an opened dataset (:func:`nlc.loops.reader.open_dataset`).
 
     Raises InputError if the split has no pairs, or fewer than two songs (no between-song
     negatives are possible then).

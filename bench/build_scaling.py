@@ -36,8 +36,8 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=None, help="also write the measurements here")
     args = parser.parse_args()
 
-    from nlc.dataset_builder.build import build_dataset
-    from nlc.dataset_builder.workdir import WorkDir
+    from nlc.dataset_builder.build.builder import build_dataset
+    from nlc.dataset_builder.build.workdir import WorkDir
     from nlc.dataset_builder.corpus.synth import build_synth_corpus
 
     scratch = Path(tempfile.mkdtemp(prefix="nlc-build-scaling-"))

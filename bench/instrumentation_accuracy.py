@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from nlc.audio import load_audio
-from nlc.dataset_builder.instrumentation import ROLES, RoleThresholds, role_features, roles_from_features
-from nlc.dataset_builder.instrumentation_model import fit_role_model, load_default_model, weights_source
+from nlc.dataset_builder.roles.detector import ROLES, RoleThresholds, role_features, roles_from_features
+from nlc.dataset_builder.roles.model import fit_role_model, load_default_model, weights_source
 from nlc.errors import AudioError
-from nlc.features import LOOP_SAMPLES
+from nlc.spec import LOOP_SAMPLES
 
 LABELS = {"beats": "drum", "drums": "drum", "bassloops": "bass", "basses": "bass",
           "instruments": "other", "stringsnpads": "other", "latin": "other"}
@@ -86,7 +86,7 @@ def main() -> int:
                         help="also print the leave-one-out accuracy of the 'rules' backend's thresholds re-chosen on a grid")
     parser.add_argument("--write-weights", type=Path, default=None,
                         help="refit the classifier on all samples and write the weights module to this path "
-                             "(dataset_builder/instrumentation_weights.py)")
+                             "(dataset_builder/roles/weights.py)")
     args = parser.parse_args()
 
     names, truth, loops, skipped = [], [], [], []

@@ -1,7 +1,7 @@
-"""Speed of the dataset reader (``nlc.dataset_builder.reader``) on a synthetic nlc-loops folder.
+"""Speed of the dataset reader (``nlc.loops.reader``) on a synthetic nlc-loops folder.
 
 Builds a dataset from N synthetic songs (no extraction; see
-``nlc.dataset_builder.synthetic_records``), then times what training and scoring do:
+``nlc.dataset_builder.build.synthetic_records``), then times what training and scoring do:
 opening with full verification, listing pairs, decoding every loop of a split in order,
 and decoding random batches of 64 loops with a cold and a warm cache.
 
@@ -35,8 +35,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic records and batches")
     args = parser.parse_args()
 
-    from nlc.dataset_builder import reader
-    from nlc.dataset_builder.synthetic_records import build_synthetic_dataset
+    from nlc.loops import reader
+    from nlc.dataset_builder.build.synthetic_records import build_synthetic_dataset
 
     scratch = Path(tempfile.mkdtemp(prefix="nlc-reader-speed-"))
     try:

@@ -42,7 +42,7 @@ def main() -> int:
     from nlc.baselines.checkpoint import save_checkpoint
     from nlc.baselines.inference import DEFAULT_BATCH, CNNScorer, SNNScorer
     from nlc.baselines.models import build_model
-    from nlc.features import LOOP_SAMPLES
+    from nlc.spec import LOOP_SAMPLES
 
     torch.set_num_threads(args.threads)
     clock, unit = (time.process_time, "CPU") if args.threads == 1 else (time.perf_counter, "wall")

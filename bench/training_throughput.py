@@ -25,7 +25,8 @@ import torch
 from nlc.baselines.models import PairCNN, SiameseNet, contrastive_loss
 from nlc.baselines.skeleton import SkeletonConfig
 from nlc.baselines.stft_mix import StftCache, mixed_log_mel
-from nlc.features import LOOP_SAMPLES, N_FRAMES, N_MELS, log_mel_batch
+from nlc.features import log_mel_batch
+from nlc.spec import LOOP_SAMPLES, N_FRAMES, N_MELS
 
 
 def _median_seconds(fn, batches: int) -> tuple[float, float]:

@@ -49,7 +49,7 @@ class ProtocolData:
 
 def open_protocol(path: str | os.PathLike[str]) -> ProtocolData:
     """Open an ``nlc-loops/`` folder (shards and protocol hash checked)."""
-    from nlc.dataset_builder.reader import open_dataset
+    from nlc.loops.reader import open_dataset
 
     ds = open_dataset(path)
     return ProtocolData(

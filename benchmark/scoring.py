@@ -1,8 +1,8 @@
 """Score a submission on the frozen protocol tables: the benchmark's inner loop.
 
 * **Classification**: every row's pair ``(audio[query], transform(audio[candidate]))`` is
-  materialised as :func:`nlc.dataset_builder.frozen_protocol.materialise` defines it (the
-  transforms are :func:`nlc.dataset_builder.negatives.apply_recipe`) in batches of
+  built as the contract defines it (:func:`nlc.loops.protocol_tables.row_recipe` names the
+  transform, :func:`nlc.loops.negatives.apply_recipe` applies it) in batches of
   ``batch_size`` rows and scored with the submission's ``score``.
 * **Ranking**: an embedding model (one defining ``embed``) embeds each *distinct* loop
   once, in batches, and a candidate's ranking score is minus its Euclidean distance to the
@@ -25,6 +25,8 @@ import pandas as pd
 
 from nlc.benchmark.outputs import call, check_embeddings, check_scores
 from nlc.errors import InputError
+from nlc.loops.negatives import apply_recipe
+from nlc.loops.protocol_tables import row_recipe
 from nlc.protocol import Submission
 
 AudioFn = Callable[[list[str]], np.ndarray]
@@ -54,23 +56,12 @@ def _progress(total: int, desc: str, enabled: bool):
     return tqdm(total=total, desc=desc, unit="pair", disable=not enabled, leave=False, dynamic_ncols=True)
 
 
-def _recipe(method: str, shift_beats, permutation):
-    """The :class:`NegativeRecipe` that transforms a row's candidate, or None (used as is)."""
-    from nlc.dataset_builder.negatives import BETWEEN_SONG, METHODS, NegativeRecipe
-
-    if method not in METHODS or method in BETWEEN_SONG:
-        return None  # positive / candidate / random / selected: the candidate loop itself
-    shift = None if shift_beats is None or pd.isna(shift_beats) else int(shift_beats)
-    perm = tuple(int(i) for i in permutation) if permutation is not None and len(permutation) else None
-    return NegativeRecipe(method, None, shift, perm)
-
-
 def _blocks(table: pd.DataFrame, audio_fn: AudioFn, block_rows: int):
     """Yield ``(offset, rows, audio, query_index, candidate_index)`` per block of rows.
 
     Each block's distinct loops are fetched once into one matrix; batches then copy their
-    pairs out of it with one fancy index per side (what ``frozen_protocol.materialise``
-    computes, without its extra copy per batch; a test pins the equality).
+    pairs out of it with one fancy index per side (a test pins the result to a plain
+    row-by-row construction).
     """
     for lo in range(0, len(table), block_rows):
         rows = table.iloc[lo:lo + block_rows]
@@ -84,11 +75,9 @@ def _blocks(table: pd.DataFrame, audio_fn: AudioFn, block_rows: int):
 
 def pair_audio(rows: pd.DataFrame, audio: np.ndarray, q: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sources and (transformed) candidates of ``rows``, fresh float32 arrays (len(rows), n)."""
-    from nlc.dataset_builder.negatives import apply_recipe
-
     sources, candidates = audio[q], audio[c]
     for k, (method, shift, perm) in enumerate(zip(rows["method"], rows["shift_beats"], rows["permutation"])):
-        recipe = _recipe(method, shift, perm)
+        recipe = row_recipe(method, shift, perm)
         if recipe is not None:
             candidates[k] = apply_recipe(recipe, candidates[k])
     return sources, candidates
@@ -122,7 +111,7 @@ def score_pairs(
 
 def _transform_key(row) -> tuple:
     """What makes a materialised candidate distinct: its loop and its transform."""
-    recipe = _recipe(row.method, row.shift_beats, row.permutation)
+    recipe = row_recipe(row.method, row.shift_beats, row.permutation)
     if recipe is None:
         return (row.candidate_id, "identity", None, ())
     return (row.candidate_id, recipe.method, recipe.shift_beats, recipe.permutation or ())
@@ -130,13 +119,11 @@ def _transform_key(row) -> tuple:
 
 def _key_audio(keys: list[tuple], audio_fn: AudioFn) -> np.ndarray:
     """Audio of materialised candidates given by :func:`_transform_key` keys."""
-    from nlc.dataset_builder.negatives import apply_recipe
-
     ids = sorted({k[0] for k in keys})
     audio = dict(zip(ids, np.asarray(audio_fn(ids), dtype=np.float32)))
     out = []
     for loop_id, method, shift, perm in keys:
-        recipe = None if method == "identity" else _recipe(method, shift, perm)
+        recipe = None if method == "identity" else row_recipe(method, shift, perm)
         out.append(audio[loop_id] if recipe is None else apply_recipe(recipe, audio[loop_id]))
     return np.stack(out)
 

@@ -3,8 +3,8 @@
 The speed benchmark must run at paper scale (about 6,400 classification pairs and 100 x
 100 ranking pairs) without a built dataset, and the tests need a protocol in seconds. This
 module makes a pairs table of generated songs, freezes both protocol tables with the
-dataset builder's own :func:`~nlc.dataset_builder.frozen_protocol.freeze_classification`
-and :func:`~nlc.dataset_builder.frozen_protocol.freeze_ranking` (so the negatives are
+dataset builder's own :func:`~nlc.loops.protocol_tables.freeze_classification`
+and :func:`~nlc.loops.protocol_tables.freeze_ranking` (so the negatives are
 exactly those of a real build), and synthesises each loop's audio: per song a key
 (fundamental) and per loop a role, drums as decaying noise bursts on the beats, bass as a
 low sine, "other" loops as chords of the song's key.
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from nlc.benchmark.run import ProtocolData
-from nlc.features import BEAT_SAMPLES, BEATS_PER_LOOP, LOOP_SAMPLES, SAMPLE_RATE
+from nlc.spec import BEAT_SAMPLES, BEATS_PER_LOOP, LOOP_SAMPLES, SAMPLE_RATE
 
 _ROLES: tuple[str, ...] = ("drum", "bass", "other", "other")
 
@@ -78,7 +78,7 @@ def synthetic_protocol(
 
     Every distinct loop's audio is generated once up front; ``audio_fn`` looks it up.
     """
-    from nlc.dataset_builder.frozen_protocol import PROTOCOL_VERSION, freeze_classification, freeze_ranking, protocol_hash
+    from nlc.loops.protocol_tables import PROTOCOL_VERSION, freeze_classification, freeze_ranking, protocol_hash
 
     pairs = synthetic_pairs(n_validation_songs=n_validation_songs, pairs_per_song=pairs_per_song,
                             n_test_songs=n_test_songs, loops_per_song=loops_per_song, seed=seed)

@@ -30,7 +30,7 @@ import numpy as np
 
 from nlc.benchmark.outputs import call, check_embeddings, check_scores
 from nlc.errors import SubmissionError
-from nlc.features import BEAT_SAMPLES, LOOP_SAMPLES, SAMPLE_RATE
+from nlc.spec import BEAT_SAMPLES, LOOP_SAMPLES, SAMPLE_RATE
 from nlc.protocol import Submission, load_submission
 
 BATCH_SIZES: tuple[int, ...] = (1, 3, 8)

@@ -10,7 +10,7 @@ _FMT = argparse.ArgumentDefaultsHelpFormatter
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .build import build_dataset
+    from nlc.dataset_builder.build.builder import build_dataset
 
     result = build_dataset(
         args.corpus, args.out, work_dir=args.work_dir, workers=args.workers, scheduler=args.scheduler,
@@ -31,7 +31,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    from .publish import publish
+    from nlc.dataset_builder.release.publish import publish
 
     url = publish(args.dataset, repo_id=args.repo_id, private=args.private, revision=args.revision)
     print(f"uploaded {args.dataset} to {args.repo_id}: {url}")
@@ -39,7 +39,7 @@ def _publish(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from .dataset_stats import stats
+    from nlc.dataset_builder.release.stats import stats
 
     sys.stdout.write(stats(args.dataset, verify=args.verify) + "\n")
     return 0

@@ -100,7 +100,7 @@ def load_board(board: str | os.PathLike[str] = DEFAULT_BOARD) -> BoardConfig:
 
 def _dataset_release(data: Path) -> dict[str, Any]:
     """Protocol identity of a dataset build, read through the dataset reader (hash-checked)."""
-    from nlc.dataset_builder.reader import open_dataset
+    from nlc.loops.reader import open_dataset
     from nlc.leaderboard.items import protocol_items_digest
 
     dataset = open_dataset(data)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-from nlc.leaderboard.figures import Row
+from nlc.leaderboard.columns import Row
 
 PLOT_X: str = "accuracy"
 PLOT_Y: str = "top10"

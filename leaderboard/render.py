@@ -19,7 +19,7 @@ from pathlib import Path
 
 from nlc.leaderboard.board import DEFAULT_BOARD, BoardConfig, load_board
 from nlc.leaderboard.entry import load_entries
-from nlc.leaderboard.figures import COLUMNS, Figure, Row, method_columns, row_of
+from nlc.leaderboard.columns import COLUMNS, Figure, Row, method_columns, row_of
 from nlc.leaderboard.plot import scatter_svg
 
 VERIFIED_MARK: str = "✓"

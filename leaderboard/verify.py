@@ -4,7 +4,7 @@ A submitted result file could have been produced by anything; the verification r
 the submitted model file on the board's dataset in a separate process with a wall-clock
 limit, a memory limit and no network (:mod:`nlc.leaderboard.sandbox`), and marks the entry
 verified only if the re-run reproduces its per-item outputs
-(:mod:`nlc.leaderboard.reproduce`: scores within 1e-4 relative + 1e-6 absolute, identical
+(:mod:`nlc.leaderboard.agreement`: scores within 1e-4 relative + 1e-6 absolute, identical
 ranks and decisions). Both outcomes are written into the entry's ``verification`` record;
 a model file whose SHA-256 is not the submitted one is refused without touching the entry.
 """
@@ -24,7 +24,7 @@ from nlc.errors import IntegrityError
 from nlc.leaderboard.board import load_board
 from nlc.leaderboard.checks import check_entry, results_from_entry
 from nlc.leaderboard.entry import Entry, Verification, save_entry
-from nlc.leaderboard.reproduce import SCORE_ATOL, SCORE_RTOL, Comparison, compare_outputs
+from nlc.leaderboard.agreement import SCORE_ATOL, SCORE_RTOL, Comparison, compare_outputs
 from nlc.leaderboard.sandbox import OFFLINE_ENV
 from nlc.provenance import file_sha256, package_versions
 
@@ -105,7 +105,7 @@ def verify_entry(
     device : str or None, default None
         Device of the re-run (``cpu``/``cuda``); None repeats the submitted run's.
     rtol, atol : float, default 1e-4, 1e-6
-        Score tolerance (see :mod:`nlc.leaderboard.reproduce`).
+        Score tolerance (see :mod:`nlc.leaderboard.agreement`).
 
     Returns
     -------
@@ -125,7 +125,7 @@ def verify_entry(
     sha = file_sha256(model)
     if sha != submitted.model.sha256:
         raise IntegrityError(f"{model}: SHA-256 {sha[:12]}… is not the submitted model's {submitted.model.sha256[:12]}…")
-    from nlc.dataset_builder.reader import open_dataset
+    from nlc.loops.reader import open_dataset
 
     info = open_dataset(data).info
     config = load_board(board)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from nlc.errors import AudioError
-from nlc.features import SAMPLE_RATE
+from nlc.spec import SAMPLE_RATE
 
 LOOP_RMS_DBFS: float = -23.0
 """RMS level (dB re full scale) each loop is brought to before mixing."""

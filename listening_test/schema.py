@@ -38,7 +38,7 @@ RATING_MAX: int = 5
 ROLE_TO_SOURCE_TYPE: dict[str, str] = {"drum": "drum", "other": "melody", "vocal": "vocal", "vocals": "vocal"}
 """Map from instrumentation roles to the paper's source types.
 
-Our offline role backend (``nlc.dataset_builder.instrumentation``) knows ``drum``, ``bass``
+Our offline role backend (``nlc.dataset_builder.roles.detector``) knows ``drum``, ``bass``
 and ``other``: ``other`` (pads, leads, keys) stands for the paper's *melody*, and ``bass``
 has no group of its own. *vocal* groups need a vocal-aware role backend that labels
 loops ``vocal``; without one, no vocal group can be drawn.

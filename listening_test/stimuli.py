@@ -9,7 +9,7 @@ Output folder::
         index.html app.js style.css stimuli.js
       webmushra/g01.yaml ...   # with --format webmushra
 
-The dataset is read through :func:`nlc.dataset_builder.reader.open_dataset`, the systems'
+The dataset is read through :func:`nlc.loops.reader.open_dataset`, the systems'
 rankings through :func:`nlc.benchmark.results.load_results`; every results file must have
 been computed on the dataset's protocol (same content hash).
 """
@@ -27,7 +27,7 @@ import numpy as np
 
 from nlc.audio import write_wav
 from nlc.errors import InputError, IntegrityError
-from nlc.features import SAMPLE_RATE
+from nlc.spec import SAMPLE_RATE
 from nlc.listening_test import picks as P
 from nlc.listening_test.manifest import Clip, Group, Manifest, save_manifest
 from nlc.listening_test.mixing import mix_pair
@@ -115,7 +115,7 @@ def make_stimuli(
     webmushra_prefix : str, default "configs/resources/nlc_listening"
         Where OUT is copied inside the webMUSHRA folder (audio paths in the configs).
     """
-    from nlc.dataset_builder.reader import open_dataset
+    from nlc.loops.reader import open_dataset
 
     names = [s.name for s in systems] + ([P.ORIGINAL] if include_original else [])
     if len(set(names)) != len(names):

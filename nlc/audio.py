@@ -19,7 +19,7 @@ import numpy as np
 import soundfile as sf
 
 from nlc.errors import AudioError
-from nlc.features import SAMPLE_RATE
+from nlc.spec import SAMPLE_RATE
 
 SILENCE_PEAK: float = 1e-4
 """Peak amplitude (full scale = 1.0) below which a file counts as silent (-80 dBFS)."""

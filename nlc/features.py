@@ -1,11 +1,7 @@
-"""The one feature spec of nlc-bench (paper section 4.2.1).
+"""The log-mel features of the one feature spec (:mod:`nlc.spec`, paper section 4.2.1).
 
-Every loop is 2.0 s of 44,100 Hz mono audio (88,200 samples). Its model input is a
-128-bin log-mel spectrogram from a 2,048-point Hamming-window STFT with hop 512, giving
-173 frames x 128 bins. Every subsystem takes these constants from here so that the dataset,
-the baselines and the benchmark can never disagree about what a loop is.
-
-The STFT runs in torch so that thousands of loops can be featurised in large batches; a
+A loop's model input is its 173 x 128 log-mel spectrogram. The spec's constants are
+re-exported here, so a submission can take everything from this module. The STFT runs in torch so that thousands of loops can be featurised in large batches; a
 test pins the values against ``librosa.feature.melspectrogram`` with the same parameters.
 """
 
@@ -16,29 +12,10 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-SAMPLE_RATE: int = 44_100
-"""Sampling rate of every loop, in Hz."""
-LOOP_SECONDS: float = 2.0
-"""Duration of every loop, in seconds."""
-LOOP_SAMPLES: int = 88_200
-"""Samples per loop: ``SAMPLE_RATE * LOOP_SECONDS``."""
-BEATS_PER_LOOP: int = 4
-"""A loop is one 4/4 bar, so it holds four beats."""
-BEAT_SAMPLES: int = LOOP_SAMPLES // BEATS_PER_LOOP
-"""Samples per beat of a loop (22,050)."""
-N_FFT: int = 2048
-"""STFT window length in samples (Hamming window)."""
-HOP_LENGTH: int = 512
-"""STFT hop in samples."""
-N_MELS: int = 128
-"""Mel bands (librosa's Slaney-normalised filter bank, 0 Hz to Nyquist)."""
-N_FRAMES: int = 1 + LOOP_SAMPLES // HOP_LENGTH
-"""Frames per loop with a centred STFT: 173."""
-AMIN: float = 1e-10
-"""Floor applied to mel power before the log, so silence maps to -100 dB, not -inf."""
-
-FEATURE_SHAPE: tuple[int, int] = (N_FRAMES, N_MELS)
-
+from nlc.spec import (  # noqa: F401 -- re-exported: the spec, beside its features
+    AMIN, BEAT_SAMPLES, BEATS_PER_LOOP, FEATURE_SHAPE, HOP_LENGTH, LOOP_SAMPLES, LOOP_SECONDS, N_FFT,
+    N_FRAMES, N_MELS, SAMPLE_RATE,
+)
 
 MEL_GROUP: int = 16
 """Consecutive mel bands projected together by :func:`mel_power` (see there)."""

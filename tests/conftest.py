@@ -3,10 +3,10 @@
 ``tiny_dataset``: a complete ``nlc-loops/`` folder (20 songs, 3-4 loops each, three
 license groups: cc-by, cc-by-nc-sa, cc0; 4 test pairs, so ranking has 4 queries x 4
 candidates) built in a few seconds by
-:func:`nlc.dataset_builder.synthetic_records.build_synthetic_dataset`: synthesised loops
+:func:`nlc.dataset_builder.build.synthetic_records.build_synthetic_dataset`: synthesised loops
 recorded as finished songs and released by the real build code (pairs table, splits,
 frozen protocol, Parquet shards, card); only loop extraction is bypassed. Open it with
-``nlc.dataset_builder.reader.open_dataset(tiny_dataset)``; it is shared by the whole
+``nlc.loops.reader.open_dataset(tiny_dataset)``; it is shared by the whole
 session, so copy it (``shutil.copytree``) before modifying it.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from nlc.dataset_builder.synthetic_records import build_synthetic_dataset
+from nlc.dataset_builder.build.synthetic_records import build_synthetic_dataset
 
 
 def build_tiny_dataset(out: Path, *, work_root: Path) -> Path:

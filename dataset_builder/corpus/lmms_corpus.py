@@ -48,9 +48,9 @@ from nlc.dataset_builder.corpus.lmms_project import (DEBIAN_COPYRIGHT, INSTALLED
 from nlc.dataset_builder.corpus.truth import bar_activity, has_stems, truth_dir, write_truth
 from nlc.dataset_builder.fma_metadata import (HIPHOP_GENRE_ID, TRACKS_CSV, audio_path, track_id_str,
                                               write_tracks_csv)
-from nlc.dataset_builder.licenses import license_group
+from nlc.dataset_builder.build.license_groups import license_group
 from nlc.errors import InputError
-from nlc.features import SAMPLE_RATE
+from nlc.spec import SAMPLE_RATE
 
 DEFAULT_PROJECT_DIRS: tuple[str, ...] = ("/usr/share/lmms/projects/demos", "/usr/share/lmms/projects/shorties")
 BEATS_PER_BAR: int = 4

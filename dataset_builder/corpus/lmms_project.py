@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
-from nlc.dataset_builder.corpus.licenses import fma_license_from_debian
+from nlc.dataset_builder.corpus.fma_license_strings import fma_license_from_debian
 from nlc.errors import InputError
 
 DEBIAN_COPYRIGHT: Path = Path("/usr/share/doc/lmms-common/copyright")

@@ -30,7 +30,7 @@ from nlc.dataset_builder.corpus.synth_song import SongPlan, plan_song, render_so
 from nlc.dataset_builder.corpus.truth import truth_dir, write_truth
 from nlc.dataset_builder.fma_metadata import TRACKS_CSV, audio_path, write_tracks_csv
 from nlc.errors import InputError
-from nlc.features import SAMPLE_RATE
+from nlc.spec import SAMPLE_RATE
 
 
 def song_truth(plan: SongPlan) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from nlc.dataset_builder.corpus.licenses import FMA_CC_LICENSES, FMA_OTHER_LICENSES, NON_CC_SHARE
+from nlc.dataset_builder.corpus.fma_license_strings import FMA_CC_LICENSES, FMA_OTHER_LICENSES, NON_CC_SHARE
 from nlc.dataset_builder.fma_metadata import HIPHOP_GENRE_ID, HIPHOP_GENRE_TITLE
 
 _SYLLABLES = ("ka", "lo", "mi", "ra", "ze", "tu", "no", "vi", "sa", "de", "ju", "bo", "ri", "xa", "el", "qu")

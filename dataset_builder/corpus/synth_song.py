@@ -16,7 +16,7 @@ import numpy as np
 
 from nlc.dataset_builder.corpus.synth_layout import LAYOUT_KINDS, make_layout
 from nlc.dataset_builder.corpus.synth_loops import KIND_ROLES, PROGRESSIONS, Grid, Harmony, render_loop
-from nlc.features import SAMPLE_RATE
+from nlc.spec import SAMPLE_RATE
 
 TEMPOS: tuple[int, ...] = tuple(b for b in range(70, 141) if (60 * SAMPLE_RATE) % b == 0)
 """Integer tempi (BPM) in 70..140 whose beat lasts a whole number of samples."""

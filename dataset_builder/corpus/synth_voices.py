@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from nlc.features import SAMPLE_RATE
+from nlc.spec import SAMPLE_RATE
 
 SR: int = SAMPLE_RATE
 

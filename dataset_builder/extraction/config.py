@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
-from nlc.features import HOP_LENGTH, LOOP_SAMPLES, N_FFT, SAMPLE_RATE
+from nlc.spec import HOP_LENGTH, LOOP_SAMPLES, N_FFT, SAMPLE_RATE
 
 
 @dataclass(frozen=True)

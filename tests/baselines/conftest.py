@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nlc.features import BEAT_SAMPLES, LOOP_SAMPLES, SAMPLE_RATE
+from nlc.spec import BEAT_SAMPLES, LOOP_SAMPLES, SAMPLE_RATE
 
 T = np.arange(LOOP_SAMPLES) / SAMPLE_RATE
 

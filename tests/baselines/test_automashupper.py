@@ -6,7 +6,7 @@ import pytest
 from nlc.baselines.automashupper import (
     AutoMashUpper, harmonic_similarity, loop_features, rhythmic_similarity, spectral_balance,
 )
-from nlc.dataset_builder.negatives import reverse, shift
+from nlc.loops.negatives import reverse, shift
 
 
 

@@ -5,7 +5,7 @@ import torch
 
 from nlc.baselines.models import PairCNN, SiameseNet, contrastive_loss, pairwise_distance
 from nlc.baselines.skeleton import Skeleton, SkeletonConfig, count_parameters
-from nlc.features import N_FRAMES, N_MELS
+from nlc.spec import N_FRAMES, N_MELS
 
 
 def _expected_params(pool: int) -> int:

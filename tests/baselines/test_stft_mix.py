@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from nlc.baselines.stft_mix import StftCache, loop_key, mixed_log_mel
-from nlc.features import LOOP_SAMPLES, log_mel_batch
+from nlc.features import log_mel_batch
+from nlc.spec import LOOP_SAMPLES
 
 
 def test_stft_domain_mix_equals_audio_domain_mix(make_loops):

@@ -10,7 +10,7 @@ from nlc.baselines.models import PairCNN, SiameseNet, contrastive_loss
 from nlc.baselines.skeleton import SkeletonConfig
 from nlc.baselines.train_data import cnn_batch, draw_examples, load_split, snn_batch
 from nlc.baselines.train import train_baseline
-from nlc.dataset_builder.reader import open_dataset
+from nlc.loops.reader import open_dataset
 from nlc.errors import InputError
 from nlc.protocol import load_submission
 

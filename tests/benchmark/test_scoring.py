@@ -2,8 +2,9 @@ import numpy as np
 
 from nlc.benchmark.scoring import _blocks, pair_audio
 from nlc.benchmark.synthetic import synthetic_protocol
-from nlc.dataset_builder.frozen_protocol import materialise
-from nlc.dataset_builder.reader import open_dataset
+from nlc.loops.negatives import apply_recipe
+from nlc.loops.protocol_tables import row_recipe
+from nlc.loops.reader import open_dataset
 
 
 def _harness_pairs(table, audio_fn, block_rows):
@@ -11,13 +12,24 @@ def _harness_pairs(table, audio_fn, block_rows):
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
-def test_pairs_equal_frozen_protocol_materialise_on_every_method(tiny_dataset):
+def _row_by_row(table, audio):
+    """The evaluated pairs as the contract defines them, one row at a time."""
+    sources, candidates = [], []
+    for row in table.itertuples(index=False):
+        recipe = row_recipe(row.method, row.shift_beats, row.permutation)
+        cand = audio[row.candidate_id]
+        sources.append(audio[row.query_id])
+        candidates.append(cand if recipe is None else apply_recipe(recipe, cand))
+    return np.stack(sources), np.stack(candidates)
+
+
+def test_pairs_equal_the_row_by_row_contract_on_every_method(tiny_dataset):
     data = synthetic_protocol(n_validation_songs=8, pairs_per_song=3, n_test_songs=5, seed=2)
     ds = open_dataset(tiny_dataset)
     for table, audio_fn in ((data.classification, data.audio_fn), (data.ranking, data.audio_fn),
                             (ds.classification(), ds.loop_audio)):
         ids = sorted(set(table["query_id"]) | set(table["candidate_id"]))
-        expected = materialise(table, dict(zip(ids, audio_fn(ids))))
+        expected = _row_by_row(table, dict(zip(ids, audio_fn(ids))))
         got = _harness_pairs(table, audio_fn, block_rows=7)  # blocks that split queries and pairs
         np.testing.assert_array_equal(got[0], expected[0])
         np.testing.assert_array_equal(got[1], expected[1])

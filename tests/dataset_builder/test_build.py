@@ -21,10 +21,10 @@ import pytest
 import soundfile as sf
 
 from nlc.cli import main
-from nlc.dataset_builder.build import build_dataset
+from nlc.dataset_builder.build.builder import build_dataset
 from nlc.dataset_builder.fma_metadata import audio_path, write_tracks_csv
-from nlc.dataset_builder.song_task import check_not_truncated
-from nlc.dataset_builder.workdir import WorkDir
+from nlc.dataset_builder.build.song_task import check_not_truncated
+from nlc.dataset_builder.build.workdir import WorkDir
 from nlc.errors import AudioError, InputError
 from nlc.provenance import file_sha256
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from nlc.dataset_builder.corpus.licenses import fma_license_from_debian
+from nlc.dataset_builder.corpus.fma_license_strings import fma_license_from_debian
 from nlc.dataset_builder.corpus.lmms_corpus import build_lmms_corpus, guess_role
 from nlc.dataset_builder.corpus.lmms_project import artist_title, parse_copyright, project_license, read_project
 from nlc.dataset_builder.corpus.truth import bar_activity, has_stems, read_truth

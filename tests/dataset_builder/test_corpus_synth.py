@@ -14,7 +14,7 @@ from nlc.dataset_builder.corpus.synth_layout import LAYOUT_KINDS, make_layout
 from nlc.dataset_builder.corpus.synth_song import TEMPOS, plan_song, render_song
 from nlc.dataset_builder.corpus.truth import bar_activity, read_truth
 from nlc.dataset_builder.fma_metadata import HIPHOP_GENRE_ID, audio_path, read_tracks_csv
-from nlc.features import SAMPLE_RATE
+from nlc.spec import SAMPLE_RATE
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from extraction_songs import make_song
 
 from nlc.dataset_builder.extraction import ExtractionConfig, extract_song
 from nlc.dataset_builder.extraction import evaluate as ev
-from nlc.features import LOOP_SAMPLES, SAMPLE_RATE
+from nlc.spec import LOOP_SAMPLES, SAMPLE_RATE
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 
 from nlc.dataset_builder.fma_metadata import audio_path, write_tracks_csv
-from nlc.dataset_builder.ingest import ingest
+from nlc.dataset_builder.build.ingest import ingest
 from nlc.errors import InputError
 
 

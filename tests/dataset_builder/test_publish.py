@@ -11,7 +11,7 @@ from huggingface_hub import HfApi
 from huggingface_hub.utils import filter_repo_objects
 
 from nlc.cli import main
-from nlc.dataset_builder.publish import ALLOW_PATTERNS, publish
+from nlc.dataset_builder.release.publish import ALLOW_PATTERNS, publish
 from nlc.errors import InputError, IntegrityError
 
 

@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from nlc.dataset_builder.licenses import HUB_LICENSE
-from nlc.dataset_builder.layout import (
+from nlc.dataset_builder.build.license_groups import HUB_LICENSE
+from nlc.loops.layout import (
     PAIR_COLUMNS, PROTOCOL_COLUMNS, encode_wav, fingerprint, shard_name,
 )
 from nlc.errors import InputError
@@ -93,7 +93,7 @@ def test_same_records_same_bytes(tiny_dataset: Path, tmp_path: Path) -> None:
 
 
 def test_release_refuses_to_replace_a_foreign_folder(tmp_path: Path) -> None:
-    from nlc.dataset_builder.release import _swap_in
+    from nlc.dataset_builder.release.writer import _swap_in
 
     staging = tmp_path / ".precious.partial"
     staging.mkdir()
@@ -122,7 +122,7 @@ def test_load_dataset_offline(tiny_dataset: Path, tmp_path: Path) -> None:
     script = textwrap.dedent(f"""
         import json
         from datasets import load_dataset
-        from nlc.dataset_builder.frozen_protocol import protocol_hash
+        from nlc.loops.protocol_tables import protocol_hash
         info = json.load(open("nlc-loops/protocol.json"))
         songs = {{}}
         for group in info["groups"]:

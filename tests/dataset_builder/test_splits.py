@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nlc.dataset_builder.splits import SPLIT_RULE, assign_splits, effective_n_test, n_validation_songs
+from nlc.dataset_builder.build.splits import SPLIT_RULE, assign_splits, effective_n_test, n_validation_songs
 from nlc.errors import InputError
 
 
@@ -74,7 +74,7 @@ def test_validation_floor_only_for_small_corpora():
 
 @pytest.mark.parametrize("n_songs, expected", [(4, (2, 2, 0)), (5, (2, 2, 1)), (6, (3, 2, 1)), (9, (6, 2, 1)), (10, (6, 2, 2))])
 def test_small_corpus_splits_and_freezes(n_songs, expected):
-    from nlc.dataset_builder.frozen_protocol import freeze_classification, freeze_ranking
+    from nlc.loops.protocol_tables import freeze_classification, freeze_ranking
 
     pairs = _pairs(n_songs, seed=n_songs)
     split = assign_splits(pairs, seed=0)

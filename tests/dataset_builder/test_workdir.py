@@ -2,7 +2,7 @@
 
 import pytest
 
-from nlc.dataset_builder.workdir import CODE_KEY, WorkDir
+from nlc.dataset_builder.build.workdir import CODE_KEY, WorkDir
 from nlc.errors import InputError
 
 

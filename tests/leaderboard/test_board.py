@@ -3,7 +3,7 @@ import json
 import pytest
 
 from nlc.benchmark import results as R
-from nlc.dataset_builder.reader import open_dataset
+from nlc.loops.reader import open_dataset
 from nlc.errors import InputError, IntegrityError
 from nlc.leaderboard.board import init_board, load_board
 from nlc.leaderboard.checks import check_entry

@@ -56,7 +56,7 @@ def test_awaiting_board_renders_its_note(tmp_path):
 
 
 def test_method_columns_follow_the_negative_sampling_module():
-    from nlc.dataset_builder.negatives import METHODS
-    from nlc.leaderboard.figures import METHOD_ORDER
+    from nlc.loops.negatives import METHODS
+    from nlc.leaderboard.columns import METHOD_ORDER
 
     assert METHOD_ORDER == ("positive", *METHODS)

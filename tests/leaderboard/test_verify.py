@@ -10,7 +10,7 @@ from nlc.benchmark.run import open_protocol, run_benchmark
 from nlc.errors import IntegrityError
 from nlc.leaderboard.board import init_board
 from nlc.leaderboard.checks import check_entry
-from nlc.leaderboard.reproduce import compare_outputs
+from nlc.leaderboard.agreement import compare_outputs
 from nlc.leaderboard.submit import submit_entry
 from nlc.leaderboard.verify import verify_entry
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nlc.errors import AudioError
-from nlc.features import LOOP_SAMPLES, SAMPLE_RATE
+from nlc.spec import LOOP_SAMPLES, SAMPLE_RATE
 from nlc.listening_test.mixing import MIX_RMS_DBFS, PEAK_LIMIT, mix_pair, rms_db
 
 

@@ -10,9 +10,9 @@ import soundfile as sf
 import yaml
 
 from nlc.cli import main
-from nlc.dataset_builder.reader import open_dataset
+from nlc.loops.reader import open_dataset
 from nlc.errors import IntegrityError
-from nlc.features import LOOP_SAMPLES, SAMPLE_RATE
+from nlc.spec import LOOP_SAMPLES, SAMPLE_RATE
 from nlc.listening_test.manifest import load_manifest
 from nlc.listening_test.mixing import mix_pair
 from nlc.listening_test.stimuli import load_system, make_stimuli

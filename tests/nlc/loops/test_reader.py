@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 import soundfile as sf
 
-from nlc.dataset_builder.reader import DatasetInfo, open_dataset
+from nlc.loops.reader import DatasetInfo, open_dataset
 from nlc.errors import InputError, IntegrityError
 
 

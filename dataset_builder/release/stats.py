@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from .reader import LoopsDataset, open_dataset
-from .layout import SPLITS
+from nlc.loops.reader import LoopsDataset, open_dataset
+from nlc.loops.layout import SPLITS
 
 TABLE1_COLUMNS: tuple[str, ...] = ("# loops", "# loop pairs", "# songs")
 _ROW_NAMES = {"train": "Training set", "validation": "Validation set", "test": "Test set", "total": "Σ"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlc.dataset_builder.negatives import (
+from nlc.loops.negatives import (
     METHODS,
     NON_IDENTITY_PERMUTATIONS,
     LoopPool,
@@ -17,7 +17,7 @@ from nlc.dataset_builder.negatives import (
     shift,
 )
 from nlc.errors import InputError
-from nlc.features import BEAT_SAMPLES, LOOP_SAMPLES, SAMPLE_RATE
+from nlc.spec import BEAT_SAMPLES, LOOP_SAMPLES, SAMPLE_RATE
 
 
 def _clicks(beat_offsets: list[float]) -> np.ndarray:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from nlc.cli import main
-from nlc.dataset_builder.dataset_stats import dataset_tables, table1
-from nlc.dataset_builder.reader import open_dataset
+from nlc.dataset_builder.release.stats import dataset_tables, table1
+from nlc.loops.reader import open_dataset
 
 
 def test_table1_adds_up_and_matches_protocol_json(tiny_dataset: Path) -> None:

@@ -8,18 +8,18 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from nlc.dataset_builder.frozen_protocol import (
-    COLUMNS,
+from nlc.loops.protocol_tables import (
     PROTOCOL_VERSION,
     freeze_classification,
     freeze_ranking,
-    materialise,
+    row_recipe,
     method_counts,
     protocol_hash,
     validate_table,
 )
-from nlc.dataset_builder.negatives import METHODS, rearrange, reverse, shift
-from nlc.dataset_builder.splits import assign_splits
+from nlc.loops.layout import PROTOCOL_COLUMNS
+from nlc.loops.negatives import METHODS, apply_recipe, rearrange, reverse, shift
+from nlc.dataset_builder.build.splits import assign_splits
 from nlc.errors import InputError
 
 ROLES = ("drum", "bass", "other", "other")
@@ -53,7 +53,7 @@ def tables(pairs):
 
 def test_classification_composition(pairs, tables):
     cls, _ = tables
-    assert list(cls.columns) == list(COLUMNS)
+    assert list(cls.columns) == list(PROTOCOL_COLUMNS)
     val = pairs[pairs["split"] == "validation"]
     pos, neg = cls[cls["label"] == 1], cls[cls["label"] == 0]
     assert len(pos) == len(neg) == len(val)  # 1:1
@@ -146,23 +146,20 @@ def test_validate_rejects_broken_tables(tables):
         validate_table(rank.assign(task="classification"), task="ranking")
 
 
-def test_materialise_applies_the_recipes(pairs, tables):
+def test_row_recipe_names_each_rows_transform(tables):
     cls, rank = tables
     rng = np.random.default_rng(0)
     rows = pd.concat([cls[cls["method"] == m].head(2) for m in ("positive", *METHODS)] + [rank.head(3)])
-    ids = set(rows["query_id"]) | set(rows["candidate_id"])
-    audio = {i: rng.standard_normal(88200).astype(np.float32) for i in sorted(ids)}
-    sources, candidates = materialise(rows, audio)
-    assert sources.shape == candidates.shape == (len(rows), 88200) and sources.dtype == np.float32
-    for k, row in enumerate(rows.itertuples()):
-        np.testing.assert_array_equal(sources[k], audio[row.query_id])
-        cand = audio[row.candidate_id]
+    cand = rng.standard_normal(88200).astype(np.float32)
+    for row in rows.itertuples():
+        recipe = row_recipe(row.method, row.shift_beats, row.permutation)
+        got = cand if recipe is None else apply_recipe(recipe, cand)
         expected = {"reverse": lambda: reverse(cand), "shift": lambda: shift(cand, beats=int(row.shift_beats)),
                     "rearrange": lambda: rearrange(cand, permutation=row.permutation)}.get(row.method, lambda: cand)()
-        np.testing.assert_array_equal(candidates[k], expected)
-    with pytest.raises(InputError, match="no audio for loop"):
-        materialise(rows, {})
-    assert materialise(rows.head(0), audio)[0].shape == (0, 88200)
+        np.testing.assert_array_equal(got, expected)
+    assert row_recipe("shift", np.int64(2), np.array([])).shift_beats == 2
+    assert row_recipe("rearrange", pd.NA, np.array([1, 0, 3, 2])).permutation == (1, 0, 3, 2)
+    assert row_recipe("random", None, None) is None and row_recipe("candidate", None, None) is None
 
 
 def test_bad_pairs_are_rejected(pairs):
@@ -176,4 +173,4 @@ def test_bad_pairs_are_rejected(pairs):
     with pytest.raises(InputError, match="more than one test pair"):
         freeze_ranking(dup, seed=0)
     empty = freeze_ranking(pairs[pairs["split"] != "test"], seed=0)
-    assert empty.empty and list(empty.columns) == list(COLUMNS)
+    assert empty.empty and list(empty.columns) == list(PROTOCOL_COLUMNS)

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .layout import PROTOCOL_SPLITS, SPLITS
+from nlc.loops.layout import PROTOCOL_SPLITS, SPLITS
 
 CITATION = """@inproceedings{chen2020neural,
   title     = {Neural Loop Combiner: Neural Network Models for Assessing the Compatibility of Loops},
@@ -39,7 +39,7 @@ def _size_category(n: int) -> str:
 
 def card_metadata(info: Mapping[str, Any]) -> dict[str, Any]:
     """The YAML header of the card as a dict (configs, licenses, task tags)."""
-    from .licenses import HUB_LICENSE, LICENSE_GROUPS
+    from nlc.dataset_builder.build.license_groups import HUB_LICENSE, LICENSE_GROUPS
 
     groups = [g for g in LICENSE_GROUPS if g in info["data_files"]]
     configs: list[dict[str, Any]] = []
@@ -74,7 +74,7 @@ def _table(rows: list[list[Any]], header: list[str]) -> str:
 
 def render_card(info: Mapping[str, Any], pairs: pd.DataFrame) -> str:
     """The full ``README.md`` text for the dataset described by ``info`` (protocol.json)."""
-    from .licenses import HUB_LICENSE, LICENSE_GROUPS
+    from nlc.dataset_builder.build.license_groups import HUB_LICENSE, LICENSE_GROUPS
 
     header = yaml.safe_dump(card_metadata(info), sort_keys=False, allow_unicode=True)
     counts = info["counts"]
@@ -116,7 +116,7 @@ pairs = load_dataset("nlc-loops", "{first}")        # or "ORG/nlc-loops" on the 
 protocol = load_dataset("nlc-loops", "protocol")  # frozen benchmark: classification, ranking
 ```
 
-For training and scoring, `nlc.dataset_builder.reader.open_dataset("nlc-loops")` reads the
+For training and scoring, `nlc.loops.reader.open_dataset("nlc-loops")` reads the
 same files faster (audio decoded straight from Parquet) and checks the protocol hash.
 
 ## Statistics (Table 1 of the paper)

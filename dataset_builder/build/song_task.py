@@ -3,7 +3,7 @@
 The task runs on a worker, possibly on another machine, so it writes nothing that the
 build relies on: it extracts into a private temporary folder and returns the song's files
 as bytes. The build's client then records them atomically in the work folder
-(:class:`~nlc.dataset_builder.workdir.WorkDir`), so one process writes and a killed
+(:class:`~nlc.dataset_builder.build.workdir.WorkDir`), so one process writes and a killed
 worker can never leave a half-recorded song. A song that cannot be used comes back as a
 failure with a one-line reason instead of an exception, so one bad file never stops a
 build of thousands.
@@ -58,7 +58,7 @@ def process_song(song: Mapping[str, Any], *, config: Any = None) -> dict[str, An
     Parameters
     ----------
     song : mapping
-        A row of :attr:`IngestResult.songs <nlc.dataset_builder.ingest.IngestResult>`
+        A row of :attr:`IngestResult.songs <nlc.dataset_builder.build.ingest.IngestResult>`
         (``song_id``, ``audio_path``, ``subset``, ``duration``...).
     config : ExtractionConfig or None
         Extraction settings (None: the defaults).
@@ -70,9 +70,9 @@ def process_song(song: Mapping[str, Any], *, config: Any = None) -> dict[str, An
         or ``{"song_id", "ok": False, "reason": str}``; both with ``cpu_seconds`` (CPU time
         of the worker process on this song, for throughput measurements).
     """
-    from .extraction import ExtractionConfig, extract_song
-    from .extraction.pipeline import cpu_seconds
-    from .instrumentation import classify_roles
+    from nlc.dataset_builder.extraction import ExtractionConfig, extract_song
+    from nlc.dataset_builder.extraction.pipeline import cpu_seconds
+    from nlc.dataset_builder.roles.detector import classify_roles
 
     song_id = str(song["song_id"])
     config = ExtractionConfig() if config is None else config

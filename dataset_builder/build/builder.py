@@ -1,16 +1,16 @@
 """``nlc-bench dataset build``: a parallel, resumable build of ``nlc-loops/`` on Dask.
 
-Songs are independent, so the build maps :func:`~nlc.dataset_builder.song_task.process_song`
+Songs are independent, so the build maps :func:`~nlc.dataset_builder.build.song_task.process_song`
 over them with ``dask.distributed``: a :class:`~distributed.LocalCluster` of worker
 processes by default, or an existing scheduler (``tcp://HOST:PORT``) to spread a full FMA
 build over a cluster (workers must see the corpus at the same path; only the client
 writes, so the work and output folders need only be on the client's disk).
 
 Resuming: each finished or failed song is recorded atomically in the work folder
-(:mod:`~nlc.dataset_builder.workdir`) the moment its result arrives. A re-run skips
+(:mod:`~nlc.dataset_builder.build.workdir`) the moment its result arrives. A re-run skips
 recorded songs, so a build killed at any moment loses at most the songs in flight, and
 since the release is computed from the records alone
-(:func:`~nlc.dataset_builder.assemble.assemble`), it ends byte-identical to an
+(:func:`~nlc.dataset_builder.build.assemble.assemble`), it ends byte-identical to an
 uninterrupted build.
 """
 
@@ -26,14 +26,13 @@ from typing import Any
 from nlc.errors import InputError
 from nlc.provenance import source_fingerprint
 
-from .fma_metadata import HIPHOP_GENRE_ID
-from .ingest import IngestResult, ingest
-from .workdir import CODE_KEY, WorkDir, default_work_dir
+from nlc.dataset_builder.fma_metadata import HIPHOP_GENRE_ID
+from nlc.dataset_builder.build.ingest import IngestResult, ingest
+from nlc.dataset_builder.build.workdir import CODE_KEY, WorkDir, default_work_dir
 
 RECORD_CODE: tuple[str, ...] = (
-    "nlc.audio", "nlc.features", "nlc.dataset_builder.extraction", "nlc.dataset_builder.song_task",
-    "nlc.dataset_builder.instrumentation", "nlc.dataset_builder.instrumentation_model",
-    "nlc.dataset_builder.instrumentation_weights",
+    "nlc.audio", "nlc.spec", "nlc.features", "nlc.loops.layout", "nlc.dataset_builder.extraction",
+    "nlc.dataset_builder.build.song_task", "nlc.dataset_builder.roles",
 )
 """Modules whose code decides what a per-song record holds (decode, extraction, roles); their
 :func:`~nlc.provenance.source_fingerprint` keys the work folder, so a resumed build never
@@ -103,7 +102,7 @@ def run_songs(work: WorkDir, songs: list[dict[str, Any]], *, config: Any, worker
     from dask.distributed import KilledWorker, as_completed
     from tqdm.auto import tqdm
 
-    from .song_task import process_song
+    from nlc.dataset_builder.build.song_task import process_song
 
     stats = RunStats()
     if not songs:
@@ -186,8 +185,8 @@ def build_dataset(corpus: str | os.PathLike[str], out: str | os.PathLike[str], *
     progress : bool, default True
         Show a tqdm bar (songs done, failed, ETA).
     """
-    from .assemble import assemble
-    from .extraction import ExtractionConfig
+    from nlc.dataset_builder.build.assemble import assemble
+    from nlc.dataset_builder.extraction import ExtractionConfig
 
     started = time.perf_counter()
     config = ExtractionConfig() if config is None else config

@@ -82,7 +82,7 @@ def row_of(entry: Entry) -> Row:
 METHOD_ORDER: tuple[str, ...] = ("positive", "random", "selected", "reverse", "shift", "rearrange")
 """Display order of the per-method columns: ``positive``, then the negative methods in the
 paper's order (section 4.1). Kept here rather than imported from
-:mod:`nlc.dataset_builder.negatives`, which imports torch; a test pins the two together."""
+:mod:`nlc.loops.negatives`, which imports torch; a test pins the two together."""
 
 
 def method_columns(rows: list[Row]) -> list[str]:

@@ -36,10 +36,10 @@ import pyarrow.parquet as pq
 import soundfile as sf
 
 from nlc.errors import InputError, IntegrityError
-from nlc.features import LOOP_SAMPLES
+from nlc.spec import LOOP_SAMPLES
 from nlc.provenance import file_sha256
 
-from .layout import AUDIO_COLUMNS, PAIR_COLUMNS, PROTOCOL_JSON, SPLITS, fingerprint, read_protocol_table
+from nlc.loops.layout import AUDIO_COLUMNS, PAIR_COLUMNS, PROTOCOL_JSON, SPLITS, fingerprint, read_protocol_table
 
 DEFAULT_CACHE_LOOPS: int = 4096
 """Decoded loops kept in memory by default (4096 x 353 kB = 1.4 GB)."""
@@ -90,7 +90,7 @@ def _canonical_header() -> bytes:
     """The 44-byte header libsndfile writes for a 2-s mono 44.1 kHz 16-bit PCM loop."""
     global _CANONICAL_HEADER
     if _CANONICAL_HEADER is None:
-        from .layout import encode_wav
+        from nlc.loops.layout import encode_wav
 
         _CANONICAL_HEADER = encode_wav(np.zeros(LOOP_SAMPLES, np.float32))[:44]
     return _CANONICAL_HEADER
@@ -216,7 +216,7 @@ class LoopsDataset:
         return out
 
     def _protocol(self, split: str) -> pd.DataFrame:
-        from .frozen_protocol import protocol_hash
+        from nlc.loops.protocol_tables import protocol_hash
 
         if self._protocol_tables is None:
             tables = {s: read_protocol_table(self.root / rel) for s, rel in self.info.protocol_files.items()}

@@ -38,7 +38,7 @@ FMA_OTHER_LICENSES: tuple[str, ...] = (
     "Public Domain Mark 1.0",
 )
 """Other license titles that occur in FMA: two the builder leaves out, and the Public Domain Mark,
-which the builder folds into its ``cc0`` group (``nlc.dataset_builder.licenses``)."""
+which the builder folds into its ``cc0`` group (``nlc.dataset_builder.build.license_groups``)."""
 
 NON_CC_SHARE: float = 0.08
 """Fraction of synthetic tracks given a title from ``FMA_OTHER_LICENSES`` (FMA has a few percent)."""

@@ -15,8 +15,8 @@ from typing import Any
 
 from nlc.errors import InputError
 
-from .reader import open_dataset
-from .layout import BUILD_REPORT, CARD, DATA_DIR, PROTOCOL_DIR, PROTOCOL_JSON
+from nlc.loops.reader import open_dataset
+from nlc.loops.layout import BUILD_REPORT, CARD, DATA_DIR, PROTOCOL_DIR, PROTOCOL_JSON
 
 ALLOW_PATTERNS: tuple[str, ...] = (CARD, PROTOCOL_JSON, BUILD_REPORT, f"{DATA_DIR}/**/*.parquet",
                                    f"{PROTOCOL_DIR}/*.parquet")

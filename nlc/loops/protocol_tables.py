@@ -13,7 +13,7 @@ schema of ``docs/ARCHITECTURE.md``, "Protocol rows")::
 The evaluated pair is ``(audio[query_id], transform(method)(audio[candidate_id]))``:
 ``positive``/``candidate``/``random``/``selected`` use the candidate loop as it is (for
 ``random``/``selected`` the candidate *is* the other song's loop), ``reverse``, ``shift``
-and ``rearrange`` transform it with :mod:`nlc.dataset_builder.negatives`. So every negative
+and ``rearrange`` transform it with :mod:`nlc.loops.negatives`. So every negative
 is recreated exactly from ids and two small parameters, never from stored audio.
 :func:`protocol_hash` fingerprints both tables (a sha256 of a canonical JSON form that does
 not depend on row order or on how Parquet returned the values); every reader checks it.
@@ -23,32 +23,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
-from nlc.dataset_builder.negatives import METHODS, LoopPool, NegativeRecipe, apply_recipe, draw_recipe
-from nlc.dataset_builder.splits import validate_pairs
+from nlc.loops.negatives import BETWEEN_SONG, METHODS, LoopPool, NegativeRecipe, draw_recipe
+from nlc.loops.layout import PROTOCOL_COLUMNS, validate_pairs
 from nlc.errors import InputError
-from nlc.features import LOOP_SAMPLES
 
 PROTOCOL_VERSION: str = "1.0"
 """Bumped whenever the rules below change what a frozen table contains."""
-COLUMNS: tuple[str, ...] = ("item_id", "task", "query_id", "candidate_id", "label", "method", "shift_beats", "permutation")
-"""Columns of both protocol tables, in order."""
-PAIR_COLUMNS: tuple[str, ...] = ("pair_id", "song_id", "source_id", "target_id", "source_role", "target_role", "split")
-"""Columns the pairs table must carry."""
+FREEZE_COLUMNS: tuple[str, ...] = ("pair_id", "song_id", "source_id", "target_id", "source_role", "target_role", "split")
+"""Columns a pairs table must carry to freeze the protocol from it (the release's pair
+columns without audio and metadata, plus each pair's split)."""
 RANKING_CANDIDATES: int = 100
 """Candidates per ranking query: the true target and 99 other test targets."""
 _TASK_METHODS = {"classification": ("positive", *METHODS), "ranking": ("candidate",)}
 
 
 def _sorted_split(pairs: pd.DataFrame, split: str) -> pd.DataFrame:
-    validate_pairs(pairs, columns=PAIR_COLUMNS[:-1])  # split may be None: pairs left out
+    validate_pairs(pairs, columns=FREEZE_COLUMNS[:-1])  # split may be None: pairs left out
     if "split" not in pairs.columns:
         raise InputError(f"pairs table lacks column(s) ['split']; it has {list(pairs.columns)}")
-    part = pairs[pairs["split"] == split].astype({c: str for c in PAIR_COLUMNS})
+    part = pairs[pairs["split"] == split].astype({c: str for c in FREEZE_COLUMNS})
     return part.sort_values("pair_id", kind="stable").reset_index(drop=True)
 
 
@@ -59,14 +56,14 @@ def _row(item_id: str, task: str, query: str, candidate: str, label: int, method
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
-    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    table = pd.DataFrame(rows, columns=list(PROTOCOL_COLUMNS))
     return table.astype({"item_id": str, "task": str, "query_id": str, "candidate_id": str,
                          "label": "int64", "method": str, "shift_beats": "Int64"})
 
 
 def method_counts(n: int) -> dict[str, int]:
     """Negatives per method for ``n`` positives: ``n // 5`` each, the remainder going to
-    the first methods in :data:`~nlc.dataset_builder.negatives.METHODS` order."""
+    the first methods in :data:`~nlc.loops.negatives.METHODS` order."""
     base, extra = divmod(int(n), len(METHODS))
     return {m: base + (i < extra) for i, m in enumerate(METHODS)}
 
@@ -77,14 +74,14 @@ def freeze_classification(pairs: pd.DataFrame, *, seed: int) -> pd.DataFrame:
     Parameters
     ----------
     pairs : pd.DataFrame
-        Positive pairs with :data:`PAIR_COLUMNS` (``split`` from
-        :func:`~nlc.dataset_builder.splits.assign_splits`).
+        Positive pairs with :data:`FREEZE_COLUMNS` (``split`` from
+        the builder's split assignment).
     seed : int
         Seed of the method assignment and of every recipe draw.
 
     Returns
     -------
-    pd.DataFrame with :data:`COLUMNS`
+    pd.DataFrame with :data:`PROTOCOL_COLUMNS`
         ``2 n`` rows for ``n`` validation pairs: row ``2k`` is the positive ``k`` (pairs
         sorted by ``pair_id``; ``method="positive"``, label 1), row ``2k+1`` its negative
         (label 0). The methods are assigned to the positives by a seeded shuffle, in
@@ -116,7 +113,7 @@ def freeze_ranking(pairs: pd.DataFrame, *, seed: int, n_candidates: int = RANKIN
     Parameters
     ----------
     pairs : pd.DataFrame
-        Positive pairs with :data:`PAIR_COLUMNS`; the ``test`` rows (one per song) are used.
+        Positive pairs with :data:`FREEZE_COLUMNS`; the ``test`` rows (one per song) are used.
     seed : int
         Seed of the candidate order (shuffled, so that a tie never favours the true
         target) and, with more than ``n_candidates`` test pairs, of the choice of others.
@@ -125,7 +122,7 @@ def freeze_ranking(pairs: pd.DataFrame, *, seed: int, n_candidates: int = RANKIN
 
     Returns
     -------
-    pd.DataFrame with :data:`COLUMNS`
+    pd.DataFrame with :data:`PROTOCOL_COLUMNS`
         ``item_id = "rnk-QQQQ-CCC"``; ``method="candidate"``; label 1 for the true target.
         Empty (with the columns) when the corpus is too small to have a test set.
     """
@@ -170,7 +167,7 @@ def validate_table(table: pd.DataFrame, *, task: str, whole: bool = True) -> Non
         raise InputError(f"unknown protocol task {task!r}; expected one of {tuple(_TASK_METHODS)}")
     if not isinstance(table, pd.DataFrame):
         raise InputError(f"{task} table must be a pandas DataFrame, got {type(table).__name__}")
-    missing = [c for c in COLUMNS if c not in table.columns]
+    missing = [c for c in PROTOCOL_COLUMNS if c not in table.columns]
     if missing:
         raise InputError(f"{task} table lacks column(s) {missing}")
     if table["item_id"].duplicated().any():
@@ -200,7 +197,7 @@ def validate_table(table: pd.DataFrame, *, task: str, whole: bool = True) -> Non
 
 
 def _canonical_rows(table: pd.DataFrame) -> list[list]:
-    cols = [table[c].tolist() for c in COLUMNS]  # plain Python values, fast to iterate
+    cols = [table[c].tolist() for c in PROTOCOL_COLUMNS]  # plain Python values, fast to iterate
     rows = [[str(i), str(t), str(q), str(c), int(lab), str(m), _shift_value(s), list(_perm_value(p))]
             for i, t, q, c, lab, m, s, p in zip(*cols)]
     return sorted(rows, key=lambda r: r[0])
@@ -215,50 +212,21 @@ def protocol_hash(classification: pd.DataFrame, ranking: pd.DataFrame) -> str:
     """
     validate_table(classification, task="classification")
     validate_table(ranking, task="ranking")
-    payload = {"columns": list(COLUMNS), "classification": _canonical_rows(classification),
+    payload = {"columns": list(PROTOCOL_COLUMNS), "classification": _canonical_rows(classification),
                "ranking": _canonical_rows(ranking)}
     text = json.dumps(payload, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
-def materialise(table: pd.DataFrame, audio: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Audio of every evaluated pair of a protocol table.
+def row_recipe(method: str, shift_beats: object = None, permutation: object = None) -> NegativeRecipe | None:
+    """The transform a protocol row applies to its candidate loop, or ``None`` for none.
 
-    Parameters
-    ----------
-    table : pd.DataFrame
-        A protocol table (or a slice of one: materialise in chunks to bound memory, each
-        row costs 2 x 88,200 float32 samples = 706 kB).
-    audio : Mapping[str, np.ndarray]
-        Loop id -> ``(88200,)`` audio; only the ids in ``table`` are looked up.
-
-    Returns
-    -------
-    sources, candidates : np.ndarray, shape (len(table), n_samples), float32
-        ``sources[i] = audio[query_id]``; ``candidates[i]`` is ``audio[candidate_id]``
-        transformed by the row's method (see module docstring).
+    ``positive``, ``candidate``, ``random`` and ``selected`` rows evaluate the candidate loop
+    as it is (for the last two the candidate *is* the other song's loop); ``reverse``,
+    ``shift`` and ``rearrange`` rows transform it with
+    :func:`~nlc.loops.negatives.apply_recipe`. ``shift_beats`` and ``permutation`` may come
+    as stored (nullable ints, arrays, lists) or as read back from Parquet.
     """
-    tasks = set(table["task"]) if "task" in table.columns else set()
-    for task in tasks:
-        validate_table(table[table["task"] == task], task=task, whole=False)
-    if not tasks and len(table):
-        raise InputError("protocol table lacks the 'task' column")
-
-    def get(loop_id: str) -> np.ndarray:
-        try:
-            return np.asarray(audio[loop_id], dtype=np.float32)
-        except KeyError:
-            raise InputError(f"no audio for loop {loop_id!r} named in the protocol table") from None
-
-    sources, candidates = [], []
-    for row in table.itertuples(index=False):
-        source, candidate = get(row.query_id), get(row.candidate_id)
-        if row.method in ("reverse", "shift", "rearrange"):
-            recipe = NegativeRecipe(row.method, None, _shift_value(row.shift_beats), _perm_value(row.permutation) or None)
-            candidate = apply_recipe(recipe, candidate)
-        sources.append(source)
-        candidates.append(candidate)
-    if not sources:
-        empty = np.zeros((0, LOOP_SAMPLES), np.float32)
-        return empty, empty.copy()
-    return np.stack(sources), np.stack(candidates)
+    if method not in METHODS or method in BETWEEN_SONG:
+        return None
+    return NegativeRecipe(method, None, _shift_value(shift_beats), _perm_value(permutation) or None)

@@ -19,9 +19,9 @@ import pandas as pd
 
 from nlc.errors import InputError
 
-from .layout import AUDIO_COLUMNS, PAIR_COLUMNS, normalise_wav
-from .release import write_release
-from .workdir import ROLES_FILE, WorkDir
+from nlc.loops.layout import AUDIO_COLUMNS, PAIR_COLUMNS, normalise_wav
+from nlc.dataset_builder.release.writer import write_release
+from nlc.dataset_builder.build.workdir import ROLES_FILE, WorkDir
 
 SUMMARY_TEMPO_KEYS: tuple[str, ...] = ("tempo", "bpm")
 SUMMARY_BARS_KEYS: tuple[str, ...] = ("n_bars", "bars")
@@ -111,19 +111,19 @@ def assemble(work: WorkDir, songs: pd.DataFrame, out: str | Path, *, seed: int, 
     work : WorkDir
         Records of the finished songs.
     songs : DataFrame
-        Ingest metadata of the songs (:data:`~nlc.dataset_builder.ingest.SONG_COLUMNS`).
+        Ingest metadata of the songs (:data:`~nlc.dataset_builder.build.ingest.SONG_COLUMNS`).
     out : path-like
         The dataset folder to (re)write.
     seed : int
         Seed of the splits and of the frozen negatives.
     n_test : int, default 100
         Requested test pairs (one per song); small corpora get fewer
-        (:func:`~nlc.dataset_builder.splits.effective_n_test`).
+        (:func:`~nlc.dataset_builder.build.splits.effective_n_test`).
     report : mapping
         Build report so far; the pair and split accounting is added to it.
     """
-    from .frozen_protocol import freeze_classification, freeze_ranking
-    from .splits import SPLIT_RULE, assign_splits, effective_n_test
+    from nlc.loops.protocol_tables import freeze_classification, freeze_ranking
+    from nlc.dataset_builder.build.splits import SPLIT_RULE, assign_splits, effective_n_test
 
     all_pairs = pairs_table(work, songs)
     if all_pairs.empty:

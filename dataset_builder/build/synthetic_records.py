@@ -3,8 +3,8 @@
 Tests of every subsystem need a real ``nlc-loops/`` folder, and benchmarks of the reader
 need a big one; extracting loops from audio would take minutes. These helpers synthesise
 2-s loops (kick/snare patterns, bass lines, chords), record them as finished songs in a
-build work folder exactly as :mod:`~nlc.dataset_builder.build` would, and release them
-with the real :func:`~nlc.dataset_builder.assemble.assemble` (pairs, splits, frozen
+build work folder exactly as :mod:`~nlc.dataset_builder.build.builder` would, and release them
+with the real :func:`~nlc.dataset_builder.build.assemble.assemble` (pairs, splits, frozen
 protocol, Parquet shards, card). Only extraction is bypassed.
 """
 
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 
-from nlc.features import BEAT_SAMPLES, LOOP_SAMPLES, SAMPLE_RATE
+from nlc.spec import BEAT_SAMPLES, LOOP_SAMPLES, SAMPLE_RATE
 
 TINY_SONGS: int = 20
 TINY_SEED: int = 7
@@ -61,7 +61,7 @@ def _wav_bytes(audio: np.ndarray) -> bytes:
 
 def make_records(work_root: Path, *, n_songs: int = TINY_SONGS, seed: int = TINY_SEED):
     """Record ``n_songs`` synthetic finished songs in a work folder; returns (WorkDir, songs)."""
-    from nlc.dataset_builder.workdir import WorkDir
+    from nlc.dataset_builder.build.workdir import WorkDir
 
     rng = np.random.default_rng(seed)
     work = WorkDir(work_root)
@@ -90,7 +90,7 @@ def make_records(work_root: Path, *, n_songs: int = TINY_SONGS, seed: int = TINY
 def build_synthetic_dataset(out: Path, *, work_root: Path, n_songs: int = TINY_SONGS,
                             seed: int = TINY_SEED) -> Path:
     """Build a synthetic dataset folder of ``n_songs`` songs at ``out`` (see the module docstring)."""
-    from nlc.dataset_builder.assemble import assemble
+    from nlc.dataset_builder.build.assemble import assemble
 
     work, songs = make_records(work_root, n_songs=n_songs, seed=seed)
     assemble(work, songs, out, seed=seed, n_test=100,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nlc.dataset_builder.licenses import HUB_LICENSE, LICENSE_GROUPS, license_group
+from nlc.dataset_builder.build.license_groups import HUB_LICENSE, LICENSE_GROUPS, license_group
 
 TABLE = Path(__file__).resolve().parents[1] / "data" / "fma_licenses.txt"
 

@@ -6,7 +6,7 @@ separation model. :func:`classify_roles` gives each loop one of :data:`ROLES` th
 three backends:
 
 ``"default"`` (offline, no downloaded weights)
-    A logistic regression (:mod:`nlc.dataset_builder.instrumentation_model`) on all
+    A logistic regression (:mod:`nlc.dataset_builder.roles.model`) on all
     :data:`FEATURES`: the four below plus timbre, register, polyphony and pitch features
     (``docs/negatives.md``); weights fitted on the labelled lmms samples, 0.932 accuracy
     held out (leave-one-out) against 0.885 for the rules.
@@ -30,7 +30,7 @@ three backends:
 
 ``"spleeter"`` (optional)
     Deezer's 4-stem separation, run in its own Python environment (see
-    :mod:`nlc.dataset_builder.instrumentation_spleeter`).
+    :mod:`nlc.dataset_builder.roles.spleeter`).
 
 Both backends' accuracy on the labelled lmms samples is printed by
 ``bench/instrumentation_accuracy.py``.
@@ -43,9 +43,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from nlc.errors import InputError
-from nlc.features import SAMPLE_RATE
+from nlc.loops.layout import ROLES
+from nlc.spec import SAMPLE_RATE
 
-ROLES: tuple[str, ...] = ("drum", "bass", "other")
 """Instrumentation roles; ``selected`` negatives only use ``"other"`` loops."""
 BACKENDS: tuple[str, ...] = ("default", "rules", "spleeter")
 RULE_FEATURES: tuple[str, ...] = ("steadiness", "percussive_share", "periodicity", "low_share")
@@ -235,12 +235,12 @@ def classify_roles(loops: np.ndarray, *, sr: int = SAMPLE_RATE, backend: str = "
     if backend not in BACKENDS:
         raise InputError(f"unknown instrumentation backend {backend!r}; expected one of {BACKENDS}")
     if backend == "spleeter":
-        from nlc.dataset_builder.instrumentation_spleeter import classify_roles_spleeter
+        from nlc.dataset_builder.roles.spleeter import classify_roles_spleeter
 
         return classify_roles_spleeter(_validate(loops, sr), sr=sr)
     features = role_features(loops, sr=sr)
     if backend == "rules":
         return roles_from_features(features, thresholds=thresholds)
-    from nlc.dataset_builder.instrumentation_model import load_default_model
+    from nlc.dataset_builder.roles.model import load_default_model
 
     return load_default_model().predict(features)

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from nlc.errors import InputError
+from nlc.loops.layout import validate_pairs
 
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
 """Split names, as the Hub expects them."""
@@ -73,21 +74,6 @@ def n_validation_songs(n_rest: int) -> int:
         return max(n_val, MIN_VALIDATION_SONGS)
     return max(n_val, 1) if n_rest >= 2 else n_val
 
-
-def validate_pairs(pairs: pd.DataFrame, *, columns: tuple[str, ...] = ("pair_id", "song_id")) -> None:
-    """Reject a pairs table that lacks ``columns``, has missing values or repeated pair ids."""
-    if not isinstance(pairs, pd.DataFrame):
-        raise InputError(f"pairs must be a pandas DataFrame, got {type(pairs).__name__}")
-    missing = [c for c in columns if c not in pairs.columns]
-    if missing:
-        raise InputError(f"pairs table lacks column(s) {missing}; it has {list(pairs.columns)}")
-    for column in columns:
-        if pairs[column].isna().any():
-            row = pairs.index[pairs[column].isna()][0]
-            raise InputError(f"pairs table: missing {column} in row {row!r}")
-    duplicated = pairs["pair_id"].astype(str).duplicated()
-    if duplicated.any():
-        raise InputError(f"pairs table: pair_id {pairs['pair_id'][duplicated].iloc[0]!r} appears more than once")
 
 
 def assign_splits(pairs: pd.DataFrame, *, n_test: int = 100, seed: int) -> pd.Series:

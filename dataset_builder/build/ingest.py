@@ -7,12 +7,12 @@ serves them all. A track is taken when
 1. its ``('track', 'genres_all')`` holds the genre id (Hip-Hop, 21, by default: the paper
    searched the tag "Hip-Hop", and ``genres_all`` also holds the parents of sub-genres);
 2. its ``('track', 'license')`` maps to one of the seven Creative Commons groups
-   (:func:`~nlc.dataset_builder.licenses.license_group`); other licenses are left out and
+   (:func:`~nlc.dataset_builder.build.license_groups.license_group`); other licenses are left out and
    counted per license string;
 3. it has a non-empty audio file: whole songs in ``fma_full/`` first, else the 30-s clips
    of ``fma_large/`` (bar-level extraction gets few bars out of a clip; the build report
    says how many). FMA's known empty files are skipped here with a reason; truncated
-   files are caught per song by the build (:mod:`~nlc.dataset_builder.song_task`).
+   files are caught per song by the build (:mod:`~nlc.dataset_builder.build.song_task`).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import pandas as pd
 
 from nlc.errors import InputError
 
-from .fma_metadata import HIPHOP_GENRE_ID, audio_path, read_tracks_csv, track_id_str
-from .licenses import license_group
+from nlc.dataset_builder.fma_metadata import HIPHOP_GENRE_ID, audio_path, read_tracks_csv, track_id_str
+from nlc.dataset_builder.build.license_groups import license_group
 
 AUDIO_SUBSETS: tuple[str, ...] = ("full", "large")
 """Audio folders searched, in order of preference (whole songs before 30-s clips)."""

@@ -6,7 +6,7 @@ ways to make them from a positive pair ``(source, target)``:
 
 * between-song: **random** replaces the target by a loop from another song; **selected**
   does the same but never picks a pure-drum or pure-bass loop, because those fit almost
-  anything (roles come from :mod:`nlc.dataset_builder.instrumentation`);
+  anything (roles come from the builder's role detector);
 * within-song: **reverse** plays the target backward, **shift** rotates it by 1 to 3 beats,
   **rearrange** cuts it into its four beats and reorders them (never the identity order).
 
@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nlc.errors import InputError
-from nlc.features import BEATS_PER_LOOP
+from nlc.spec import BEATS_PER_LOOP
+from nlc.loops.layout import ROLES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -119,8 +120,6 @@ class LoopPool:
     roles: tuple[str, ...]
 
     def __post_init__(self) -> None:
-        from nlc.dataset_builder.instrumentation import ROLES
-
         for name in ("loop_ids", "song_ids", "roles"):
             object.__setattr__(self, name, tuple(str(v) for v in getattr(self, name)))
         if not (len(self.loop_ids) == len(self.song_ids) == len(self.roles)):

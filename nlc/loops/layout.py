@@ -1,7 +1,7 @@
 """Names, schemas and the canonical loop encoding of the ``nlc-loops/`` folder.
 
-Shared by the writer (:mod:`~nlc.dataset_builder.release`) and the reader
-(:mod:`~nlc.dataset_builder.reader`), so the two can never disagree about a file name, a
+Shared by the writer (:mod:`~nlc.dataset_builder.release.writer`) and the reader
+(:mod:`~nlc.loops.reader`), so the two can never disagree about a file name, a
 column or how a loop is stored. Importing this module does not import ``datasets``;
 only :func:`pair_features` / :func:`protocol_features` do.
 """
@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import soundfile as sf
 
 from nlc.errors import InputError
-from nlc.features import LOOP_SAMPLES, SAMPLE_RATE
+from nlc.spec import LOOP_SAMPLES, SAMPLE_RATE
 
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
 PROTOCOL_SPLITS: tuple[str, ...] = ("classification", "ranking")
@@ -42,6 +42,9 @@ PAIR_COLUMNS: tuple[str, ...] = (
     "source_role", "target_role", "tempo", "license", "license_raw", "artist", "title",
 )
 AUDIO_COLUMNS: tuple[str, ...] = ("source_audio", "target_audio")
+ROLES: tuple[str, ...] = ("drum", "bass", "other")
+"""Instrumentation roles a loop may carry (``source_role``/``target_role``): the paper's
+"selected" negatives avoid pure drum and pure bass loops (section 4.1.1)."""
 PROTOCOL_COLUMNS: tuple[str, ...] = (
     "item_id", "task", "query_id", "candidate_id", "label", "method", "shift_beats", "permutation",
 )
@@ -115,3 +118,18 @@ def read_protocol_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     frame["shift_beats"] = frame["shift_beats"].astype("Int64")
     frame["permutation"] = [tuple(int(v) for v in p) for p in frame["permutation"]]
     return frame.reset_index(drop=True)
+
+def validate_pairs(pairs: pd.DataFrame, *, columns: tuple[str, ...] = ("pair_id", "song_id")) -> None:
+    """Reject a pairs table that lacks ``columns``, has missing values or repeated pair ids."""
+    if not isinstance(pairs, pd.DataFrame):
+        raise InputError(f"pairs must be a pandas DataFrame, got {type(pairs).__name__}")
+    missing = [c for c in columns if c not in pairs.columns]
+    if missing:
+        raise InputError(f"pairs table lacks column(s) {missing}; it has {list(pairs.columns)}")
+    for column in columns:
+        if pairs[column].isna().any():
+            row = pairs.index[pairs[column].isna()][0]
+            raise InputError(f"pairs table: missing {column} in row {row!r}")
+    duplicated = pairs["pair_id"].astype(str).duplicated()
+    if duplicated.any():
+        raise InputError(f"pairs table: pair_id {pairs['pair_id'][duplicated].iloc[0]!r} appears more than once")

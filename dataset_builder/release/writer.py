@@ -30,12 +30,12 @@ import pyarrow.parquet as pq
 from nlc.errors import InputError
 from nlc.provenance import file_sha256, package_versions
 
-from .layout import (
+from nlc.loops.layout import (
     AUDIO_COLUMNS, BUILD_REPORT, CARD, COMPRESSION, DATA_DIR, MAX_SHARD_ROWS, PAIR_COLUMNS, PROTOCOL_COLUMNS,
     PROTOCOL_DIR, PROTOCOL_JSON, ROW_GROUP_ROWS, SPLITS, fingerprint, pair_features, protocol_features,
     read_protocol_table, shard_name,
 )
-from .workdir import write_json
+from nlc.dataset_builder.build.workdir import write_json
 
 
 def _write_parquet(path: Path, table: pa.Table) -> None:
@@ -161,7 +161,7 @@ def write_release(out: str | os.PathLike[str], *, pairs: pd.DataFrame, loop_wav:
     loop_wav : callable
         ``loop_wav(loop_id) -> bytes``, the loop's WAV bytes (see :func:`normalise_wav`).
     classification, ranking : DataFrame
-        The frozen protocol tables from :mod:`nlc.dataset_builder.frozen_protocol`.
+        The frozen protocol tables from :mod:`nlc.loops.protocol_tables`.
     seed : int
         The build's seed, recorded in ``protocol.json``.
     build_report : mapping
@@ -169,8 +169,8 @@ def write_release(out: str | os.PathLike[str], *, pairs: pd.DataFrame, loop_wav:
     max_shard_rows : int, default 2048
         Pairs per Parquet shard.
     """
-    from .dataset_card import render_card
-    from .frozen_protocol import PROTOCOL_VERSION, protocol_hash
+    from nlc.dataset_builder.release.card import render_card
+    from nlc.loops.protocol_tables import PROTOCOL_VERSION, protocol_hash
 
     missing = [c for c in (*PAIR_COLUMNS, "split") if c not in pairs.columns and c not in AUDIO_COLUMNS]
     if missing:

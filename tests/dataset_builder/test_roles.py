@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlc.dataset_builder.instrumentation import FEATURES, ROLES, classify_roles, role_features
-from nlc.dataset_builder.instrumentation_model import fit_role_model, load_default_model
-from nlc.dataset_builder.instrumentation_spleeter import PYTHON_ENV, roles_from_energies
+from nlc.dataset_builder.roles.detector import FEATURES, ROLES, classify_roles, role_features
+from nlc.dataset_builder.roles.model import fit_role_model, load_default_model
+from nlc.dataset_builder.roles.spleeter import PYTHON_ENV, roles_from_energies
 from nlc.errors import InputError, NLCError
-from nlc.features import BEAT_SAMPLES, LOOP_SAMPLES, SAMPLE_RATE
+from nlc.spec import BEAT_SAMPLES, LOOP_SAMPLES, SAMPLE_RATE
 
 T = np.arange(LOOP_SAMPLES) / SAMPLE_RATE
 LMMS = Path("/usr/share/lmms/samples")

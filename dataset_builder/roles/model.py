@@ -1,10 +1,10 @@
 """The default drum/bass detector's classifier: a multinomial logistic regression on role features.
 
 Why a fitted model: hand rules on four features reached 0.885 on the labelled lmms samples;
-a standardised logistic regression on all :data:`~nlc.dataset_builder.instrumentation.FEATURES`
+a standardised logistic regression on all :data:`~nlc.dataset_builder.roles.detector.FEATURES`
 (scikit-learn defaults, ``C=1``, fixed before evaluation) reaches more *on held-out samples*
 (leave-one-out, refitting without the judged sample: ``bench/instrumentation_accuracy.py``).
-Prediction is plain numpy on the weights in :mod:`nlc.dataset_builder.instrumentation_weights`,
+Prediction is plain numpy on the weights in :mod:`nlc.dataset_builder.roles.weights`,
 which ``bench/instrumentation_accuracy.py --write-weights`` refits on all lmms samples.
 """
 
@@ -60,13 +60,13 @@ def fit_role_model(features: np.ndarray, labels: np.ndarray, *, c: float = C_DEF
 
 def load_default_model() -> RoleModel:
     """The shipped model (weights fitted on the lmms samples)."""
-    from nlc.dataset_builder import instrumentation_weights as w
+    from nlc.dataset_builder.roles import weights as w
 
     return RoleModel(w.CLASSES, np.array(w.MEAN), np.array(w.SCALE), np.array(w.COEF), np.array(w.INTERCEPT))
 
 
 def weights_source(model: RoleModel, *, note: str) -> str:
-    """Python source of :mod:`~nlc.dataset_builder.instrumentation_weights` for ``model``."""
+    """Python source of :mod:`~nlc.dataset_builder.roles.weights` for ``model``."""
     def fmt(a: np.ndarray) -> str:
         return repr(np.round(np.asarray(a, dtype=float), 6).tolist())
 

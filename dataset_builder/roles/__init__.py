@@ -1,0 +1,1 @@
+"""Instrumentation roles of loops (drum, bass, other): the detector behind "selected" negatives."""
