@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nlc.errors import InputError
 from nlc.features import stft_batch
 
 from nlc.spec import BEAT_SAMPLES, BEATS_PER_LOOP, HOP_LENGTH, N_FFT, N_FRAMES, SAMPLE_RATE
@@ -211,7 +212,7 @@ class AutoMashUpper:
         sources = np.asarray(sources, dtype=np.float32)
         targets = np.asarray(targets, dtype=np.float32)
         if sources.shape != targets.shape or sources.ndim != 2:
-            raise ValueError(f"sources {sources.shape} and targets {targets.shape} must be equal (batch, samples) shapes")
+            raise InputError(f"sources {sources.shape} and targets {targets.shape} must be equal (batch, samples) shapes")
         feats = self.features(np.concatenate([sources, targets]))
         n = len(sources)
         return mashability(feats.take(np.arange(n)), feats.take(np.arange(n, 2 * n)))

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from nlc.errors import InputError
 from nlc.features import log_mel_batch
 
 from .checkpoint import load_checkpoint
@@ -47,7 +48,7 @@ def default_device() -> torch.device:
 def _as_batch(audio: np.ndarray, what: str) -> np.ndarray:
     x = np.asarray(audio, dtype=np.float32)
     if x.ndim != 2:
-        raise ValueError(f"{what}: expected a 2-D batch of loops, got shape {x.shape}")
+        raise InputError(f"{what}: expected a 2-D batch of loops, got shape {x.shape}")
     return x
 
 
@@ -67,7 +68,7 @@ class CNNScorer:
         self.device = device or default_device()
         self.model, self.meta = load_checkpoint(Path(checkpoint), device=self.device)
         if self.model.kind != "cnn":
-            raise ValueError(f"{checkpoint}: holds a {self.model.kind!r} model, not a CNN")
+            raise InputError(f"{checkpoint}: holds a {self.model.kind!r} model, not a CNN")
         self.batch_size = int(batch_size)
         self.cache = cache if cache is not None else StftCache()
         self._pool: ThreadPoolExecutor | None = None
@@ -108,7 +109,7 @@ class SNNScorer:
         self.device = device or default_device()
         self.model, self.meta = load_checkpoint(Path(checkpoint), device=self.device)
         if self.model.kind != "snn":
-            raise ValueError(f"{checkpoint}: holds a {self.model.kind!r} model, not an SNN")
+            raise InputError(f"{checkpoint}: holds a {self.model.kind!r} model, not an SNN")
         self.batch_size = int(batch_size)
 
     @property

@@ -18,6 +18,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from nlc.errors import InputError
+
 from .skeleton import Skeleton, SkeletonConfig
 
 DEFAULT_MARGIN: float = 2.0
@@ -61,7 +63,7 @@ class SiameseNet(nn.Module):
     def __init__(self, config: SkeletonConfig | None = None, *, margin: float = DEFAULT_MARGIN) -> None:
         super().__init__()
         if not margin > 0:
-            raise ValueError(f"margin must be positive, got {margin}")
+            raise InputError(f"margin must be positive, got {margin}")
         self.skeleton = Skeleton(config)
         self.margin = float(margin)
 
@@ -119,4 +121,4 @@ def build_model(kind: str, config: SkeletonConfig | None = None, *, margin: floa
         return PairCNN(config)
     if kind == "snn":
         return SiameseNet(config, margin=margin)
-    raise ValueError(f"unknown model {kind!r}; expected one of {MODEL_KINDS}")
+    raise InputError(f"unknown model {kind!r}; expected one of {MODEL_KINDS}")

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+from nlc.errors import InputError
+
 
 DEFAULT_SEED: int = 20_200_101
 """Seed mixed into every pair's hash (change it for another draw of the floor)."""
@@ -31,5 +33,5 @@ def random_scores(sources: np.ndarray, targets: np.ndarray, *, seed: int = DEFAU
     sources = np.asarray(sources, dtype=np.float32)
     targets = np.asarray(targets, dtype=np.float32)
     if sources.shape != targets.shape or sources.ndim != 2:
-        raise ValueError(f"sources {sources.shape} and targets {targets.shape} must be equal (batch, samples) shapes")
+        raise InputError(f"sources {sources.shape} and targets {targets.shape} must be equal (batch, samples) shapes")
     return np.array([np.random.default_rng(pair_seed(s, t, seed=seed)).random() for s, t in zip(sources, targets)])

@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from nlc.errors import InputError
 from nlc.spec import N_FRAMES, N_MELS
 
 EMBEDDING_DIM: int = 16
@@ -67,15 +68,15 @@ class SkeletonConfig:
         object.__setattr__(self, "conv_filters", tuple(int(f) for f in self.conv_filters))
         object.__setattr__(self, "fc_units", tuple(int(u) for u in self.fc_units))
         if not self.conv_filters or min(self.conv_filters) < 1:
-            raise ValueError(f"conv_filters must be positive, got {self.conv_filters}")
+            raise InputError(f"conv_filters must be positive, got {self.conv_filters}")
         if not self.fc_units or min(self.fc_units) < 1:
-            raise ValueError(f"fc_units must be positive, got {self.fc_units}")
+            raise InputError(f"fc_units must be positive, got {self.fc_units}")
         if self.kernel_size < 1 or self.kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size must be odd and positive, got {self.kernel_size}")
+            raise InputError(f"kernel_size must be odd and positive, got {self.kernel_size}")
         if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+            raise InputError(f"dropout must be in [0, 1), got {self.dropout}")
         if self.pool < 1:
-            raise ValueError(f"pool must be >= 1, got {self.pool}")
+            raise InputError(f"pool must be >= 1, got {self.pool}")
 
     def to_dict(self) -> dict:
         """Plain-Python form, as stored in checkpoints."""
@@ -138,7 +139,7 @@ def pooled_conv2d(x: torch.Tensor, conv: nn.Conv2d, *, k: int) -> torch.Tensor:
     """
     if conv.stride != (1, 1) or conv.dilation != (1, 1) or conv.groups != 1 or conv.padding_mode != "zeros" \
             or conv.padding != (conv.kernel_size[0] // 2, conv.kernel_size[1] // 2):
-        raise ValueError(f"pooled_conv2d needs a stride-1, 'same'-padded convolution, got {conv}")
+        raise InputError(f"pooled_conv2d needs a stride-1, 'same'-padded convolution, got {conv}")
     (kh, kw), (ph, pw) = conv.kernel_size, conv.padding
     rows, cols = x.shape[-2] // k, x.shape[-1] // k
     padded = nn.functional.pad(x, (pw, pw, ph, ph))
@@ -181,7 +182,7 @@ class Skeleton(nn.Module):
     def forward(self, spectrograms: torch.Tensor) -> torch.Tensor:
         """Map log-mel spectrograms (batch, 173, 128) in dB to (batch, embedding_dim)."""
         if spectrograms.ndim != 3 or tuple(spectrograms.shape[1:]) != (N_FRAMES, N_MELS):
-            raise ValueError(f"expected log-mels of shape (batch, {N_FRAMES}, {N_MELS}), got {tuple(spectrograms.shape)}")
+            raise InputError(f"expected log-mels of shape (batch, {N_FRAMES}, {N_MELS}), got {tuple(spectrograms.shape)}")
         x = spectrograms.unsqueeze(1)
         layers = list(self.conv)
         i = 0

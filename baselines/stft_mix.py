@@ -23,6 +23,7 @@ import numpy as np
 import torch
 import xxhash
 
+from nlc.errors import InputError
 from nlc.features import log_mel_from_power, stft_batch
 
 from nlc.spec import LOOP_SAMPLES, N_FFT, N_FRAMES, N_MELS
@@ -65,7 +66,7 @@ class StftCache:
 
     def __init__(self, *, max_loops: int = DEFAULT_CACHE_LOOPS) -> None:
         if max_loops < 0:
-            raise ValueError(f"max_loops must be >= 0, got {max_loops}")
+            raise InputError(f"max_loops must be >= 0, got {max_loops}")
         self.max_loops = int(max_loops)
         self._store: OrderedDict[bytes, torch.Tensor] = OrderedDict()
         self._lock = threading.Lock()  # scorers fill one cache from several threads
@@ -83,7 +84,7 @@ class StftCache:
         """
         x = np.asarray(audio, dtype=np.float32)
         if x.ndim != 2 or x.shape[1] != LOOP_SAMPLES:
-            raise ValueError(f"StftCache: expected audio of shape (batch, {LOOP_SAMPLES}), got {x.shape}")
+            raise InputError(f"StftCache: expected audio of shape (batch, {LOOP_SAMPLES}), got {x.shape}")
         keys = [loop_key(row) for row in x]
         found: dict[bytes, torch.Tensor] = {}
         missing: dict[bytes, int] = {}
@@ -148,7 +149,7 @@ def mixed_log_mel(sources: np.ndarray, targets: np.ndarray, *, cache: StftCache 
     sources = np.asarray(sources, dtype=np.float32)
     targets = np.asarray(targets, dtype=np.float32)
     if sources.shape != targets.shape:
-        raise ValueError(f"sources {sources.shape} and targets {targets.shape} must have the same shape")
+        raise InputError(f"sources {sources.shape} and targets {targets.shape} must have the same shape")
     if len(sources) == 0:
         return np.zeros((0, N_FRAMES, N_MELS), dtype=np.float32)
     if cache is None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import numpy as np
+from nlc.errors import InputError
+
 
 N_RESAMPLES: int = 1000
 """Default number of bootstrap resamples."""
@@ -45,9 +47,9 @@ def resample_indices(
     """
     strata = np.asarray(strata)
     if strata.ndim != 1 or strata.size == 0:
-        raise ValueError(f"strata must be a non-empty 1-D array, got shape {strata.shape}")
+        raise InputError(f"strata must be a non-empty 1-D array, got shape {strata.shape}")
     if n_resamples < 1:
-        raise ValueError(f"n_resamples must be >= 1, got {n_resamples}")
+        raise InputError(f"n_resamples must be >= 1, got {n_resamples}")
     rng = np.random.default_rng(seed)
     groups = [np.flatnonzero(strata == s) for s in np.unique(strata)]
     done = 0
@@ -108,7 +110,7 @@ def percentile_intervals(
     dict of name -> (low, high)
     """
     if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+        raise InputError(f"confidence must be in (0, 1), got {confidence}")
     alpha = (1.0 - confidence) / 2.0
     out: dict[str, tuple[float, float]] = {}
     for name, values in bootstrap_samples(statistics, strata, n_resamples=n_resamples, seed=seed).items():

@@ -27,6 +27,8 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy.stats import rankdata
+from nlc.errors import InputError
+
 
 TOP_K: tuple[int, ...] = (10, 30, 50)
 """The top-k cut-offs of the paper's Table 2."""
@@ -44,15 +46,15 @@ def validate_classification(labels: np.ndarray, scores: np.ndarray) -> None:
     labels = np.asarray(labels)
     scores = np.asarray(scores)
     if labels.ndim != 1 or scores.ndim != 1:
-        raise ValueError(f"labels and scores must be 1-D, got shapes {labels.shape} and {scores.shape}")
+        raise InputError(f"labels and scores must be 1-D, got shapes {labels.shape} and {scores.shape}")
     if labels.size != scores.size:
-        raise ValueError(f"{labels.size} labels but {scores.size} scores")
+        raise InputError(f"{labels.size} labels but {scores.size} scores")
     if labels.size == 0:
-        raise ValueError("no classification items")
+        raise InputError("no classification items")
     if not np.isin(labels, (0, 1)).all():
-        raise ValueError(f"labels must be 0 or 1, found {sorted(set(np.unique(labels).tolist()) - {0, 1})[:3]}")
+        raise InputError(f"labels must be 0 or 1, found {sorted(set(np.unique(labels).tolist()) - {0, 1})[:3]}")
     if not np.isfinite(scores).all():
-        raise ValueError(f"{int((~np.isfinite(scores)).sum())} scores are NaN or infinite")
+        raise InputError(f"{int((~np.isfinite(scores)).sum())} scores are NaN or infinite")
 
 
 def _decisions(scores: np.ndarray, threshold: float) -> np.ndarray:
@@ -128,7 +130,7 @@ def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
     validate_classification(labels, scores)
     n_pos = int(np.sum(labels))
     if n_pos == 0 or n_pos == len(labels):
-        raise ValueError("ROC-AUC needs both positive and negative labels")
+        raise InputError("ROC-AUC needs both positive and negative labels")
     return float(auc_from_scores(labels, scores))
 
 
@@ -143,7 +145,7 @@ def method_accuracy(
     validate_classification(labels, scores)
     methods = np.asarray(methods, dtype=object)
     if methods.shape != np.asarray(labels).shape:
-        raise ValueError(f"{methods.size} methods for {np.asarray(labels).size} labels")
+        raise InputError(f"{methods.size} methods for {np.asarray(labels).size} labels")
     correct = _decisions(scores, threshold) == np.asarray(labels).astype(bool)
     return {str(m): float(np.mean(correct[methods == m])) for m in sorted(set(methods.tolist()))}
 
@@ -158,11 +160,11 @@ def validate_ranking(scores: np.ndarray, target_index: int) -> None:
     """
     scores = np.asarray(scores)
     if scores.ndim != 1 or scores.size == 0:
-        raise ValueError(f"candidate scores must be a non-empty 1-D array, got shape {scores.shape}")
+        raise InputError(f"candidate scores must be a non-empty 1-D array, got shape {scores.shape}")
     if not np.isfinite(scores).all():
-        raise ValueError("candidate scores contain NaN or infinite values")
+        raise InputError("candidate scores contain NaN or infinite values")
     if not 0 <= int(target_index) < scores.size:
-        raise ValueError(f"target index {target_index} outside 0..{scores.size - 1}")
+        raise InputError(f"target index {target_index} outside 0..{scores.size - 1}")
 
 
 def target_rank(scores: np.ndarray, target_index: int) -> int:
@@ -181,9 +183,9 @@ def validate_ranks(ranks: np.ndarray) -> None:
     """Reject target ranks that are not a non-empty 1-D array of integers >= 1."""
     ranks = np.asarray(ranks)
     if ranks.ndim != 1 or ranks.size == 0:
-        raise ValueError(f"ranks must be a non-empty 1-D array, got shape {ranks.shape}")
+        raise InputError(f"ranks must be a non-empty 1-D array, got shape {ranks.shape}")
     if not np.issubdtype(ranks.dtype, np.integer) or ranks.min() < 1:
-        raise ValueError("ranks must be integers >= 1 (1 = best)")
+        raise InputError("ranks must be integers >= 1 (1 = best)")
 
 
 def average_rank(ranks: np.ndarray) -> float:
@@ -196,5 +198,5 @@ def top_k_accuracy(ranks: np.ndarray, *, k: int) -> float:
     """Fraction of queries whose true target ranks within the first ``k`` candidates."""
     validate_ranks(ranks)
     if k < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
+        raise InputError(f"k must be >= 1, got {k}")
     return float(np.mean(np.asarray(ranks) <= k))

@@ -20,7 +20,7 @@ import math
 import os
 import tempfile
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -97,16 +97,16 @@ class RankingQuery(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> RankingQuery:
         if len(self.candidate_ids) != len(self.scores):
-            raise ValueError(f"query {self.query_id}: {len(self.candidate_ids)} candidates but {len(self.scores)} scores")
+            raise InputError(f"query {self.query_id}: {len(self.candidate_ids)} candidates but {len(self.scores)} scores")
         if self.target_id not in self.candidate_ids:
-            raise ValueError(f"query {self.query_id}: target {self.target_id} is not among its candidates")
+            raise InputError(f"query {self.query_id}: target {self.target_id} is not among its candidates")
         if len(set(self.candidate_ids)) != len(self.candidate_ids):
             seen: set[str] = set()
             dup = next(c for c in self.candidate_ids if c in seen or seen.add(c))
-            raise ValueError(f"query {self.query_id}: candidate {dup} appears more than once")
+            raise InputError(f"query {self.query_id}: candidate {dup} appears more than once")
         rank = metrics.target_rank(np.asarray(self.scores), self.candidate_ids.index(self.target_id))
         if rank != self.target_rank:
-            raise ValueError(f"query {self.query_id}: stored target_rank {self.target_rank}, its scores give {rank}")
+            raise InputError(f"query {self.query_id}: stored target_rank {self.target_rank}, its scores give {rank}")
         return self
 
 
@@ -160,9 +160,9 @@ class BenchmarkResults(_Strict):
     @model_validator(mode="after")
     def _counts(self) -> BenchmarkResults:
         if len(self.classification) != self.dataset.n_classification:
-            raise ValueError(f"{len(self.classification)} classification items, dataset says {self.dataset.n_classification}")
+            raise InputError(f"{len(self.classification)} classification items, dataset says {self.dataset.n_classification}")
         if len(self.ranking) != self.dataset.n_queries:
-            raise ValueError(f"{len(self.ranking)} ranking queries, dataset says {self.dataset.n_queries}")
+            raise InputError(f"{len(self.ranking)} ranking queries, dataset says {self.dataset.n_queries}")
         return self
 
 
@@ -218,25 +218,39 @@ def recompute_metrics(results: BenchmarkResults, *, intervals: bool = False) -> 
     return point, ci
 
 
-def _differences(stored: dict, fresh: dict, prefix: str = "") -> list[str]:
-    out = []
+def _differences(stored: dict[str, Any], fresh: dict[str, Any], prefix: str) -> list[str]:
+    out: list[str] = []
     for key in sorted(set(stored) | set(fresh)):
         a, b = stored.get(key), fresh.get(key)
         if isinstance(a, dict) or isinstance(b, dict):
-            out += _differences(a or {}, b or {}, f"{prefix}{key}.")
-        elif a is None or b is None or not math.isclose(a, b, rel_tol=0.0, abs_tol=FIGURE_TOLERANCE):
-            out.append(f"{prefix}{key}: stored {a}, recomputed {b}")
+            out += _differences(a if isinstance(a, dict) else {}, b if isinstance(b, dict) else {}, f"{prefix}{key}.")
+        elif not isinstance(a, (int, float)) or not isinstance(b, (int, float)) or not math.isclose(
+            a, b, rel_tol=0.0, abs_tol=FIGURE_TOLERANCE
+        ):
+            out.append(f"{prefix}{key} (stored {a}, recomputed {b})")
     return out
+
+
+def figure_differences(results: BenchmarkResults, *, intervals: bool = False) -> list[str]:
+    """Every stored figure that its recomputation from the per-item outputs does not give.
+
+    Each entry is ``"metrics.NAME (stored A, recomputed B)"`` (``intervals.NAME...`` too
+    with ``intervals=True``), sorted by name; a figure agrees within
+    :data:`FIGURE_TOLERANCE`. The one comparison behind ``load_results`` and the
+    leaderboard's checks. Raises :class:`InputError` when the per-item outputs themselves
+    are unusable (NaN scores, one class only).
+    """
+    if intervals:
+        point, ci = recompute_metrics(results, intervals=True)
+        later = _differences(results.intervals.model_dump(), ci.model_dump(), "intervals.")
+    else:
+        point, later = recompute_metrics(results), []
+    return _differences(results.metrics.model_dump(), point.model_dump(), "metrics.") + later
 
 
 def check_metrics(results: BenchmarkResults, *, intervals: bool = False) -> None:
     """Raise :class:`IntegrityError` if a stored figure differs from its recomputation."""
-    if intervals:
-        point, ci = recompute_metrics(results, intervals=True)
-        diffs = _differences(results.intervals.model_dump(), ci.model_dump(), "intervals.")
-    else:
-        point, diffs = recompute_metrics(results), []
-    diffs = _differences(results.metrics.model_dump(), point.model_dump(), "metrics.") + diffs
+    diffs = figure_differences(results, intervals=intervals)
     if diffs:
         raise IntegrityError(f"{results.model.name}: figures do not match its per-item outputs ({diffs[0]})")
 
@@ -292,6 +306,6 @@ def load_results(path: str | os.PathLike[str], *, verify: bool = True) -> Benchm
     if verify:
         try:
             check_metrics(results)
-        except ValueError as exc:  # per-item outputs the metrics reject (NaN scores, one class only)
+        except InputError as exc:  # per-item outputs the metrics reject (NaN scores, one class only)
             raise InputError(f"{path}: {exc}") from exc
     return results

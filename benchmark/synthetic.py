@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from nlc.benchmark.run import ProtocolData
+from nlc.errors import InputError
 from nlc.spec import BEAT_SAMPLES, BEATS_PER_LOOP, LOOP_SAMPLES, SAMPLE_RATE
 
 _ROLES: tuple[str, ...] = ("drum", "bass", "other", "other")
@@ -34,7 +35,7 @@ def synthetic_pairs(
     rng = np.random.default_rng(seed)
     all_pairs = [(a, b) for a in range(loops_per_song) for b in range(loops_per_song) if a != b]
     if pairs_per_song > len(all_pairs):
-        raise ValueError(f"{loops_per_song} loops give at most {len(all_pairs)} ordered pairs, not {pairs_per_song}")
+        raise InputError(f"{loops_per_song} loops give at most {len(all_pairs)} ordered pairs, not {pairs_per_song}")
     rows = []
     for s in range(n_validation_songs + n_test_songs):
         song = f"{s:06d}"

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nlc.benchmark.results import BenchmarkResults
+from nlc.errors import InputError
 
 SCORE_RTOL: float = 1e-4
 """Relative tolerance on each per-item score."""
@@ -55,7 +56,7 @@ def compare_outputs(
 ) -> Comparison:
     """Compare the per-item outputs of a submission and of its re-run (module docstring)."""
     if rtol < 0 or atol < 0:
-        raise ValueError(f"tolerances must be >= 0, got rtol={rtol}, atol={atol}")
+        raise InputError(f"tolerances must be >= 0, got rtol={rtol}, atol={atol}")
     if submitted.model.threshold != rerun.model.threshold:
         return _mismatch(f"THRESHOLD {rerun.model.threshold} on re-run, {submitted.model.threshold} submitted")
     a_cls = {c.item_id: c for c in submitted.classification}

@@ -19,32 +19,16 @@ Stored ranks that their candidate scores do not give are refused when the file i
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
-from nlc.benchmark.results import FIGURE_TOLERANCE, BenchmarkResults, load_results, recompute_metrics
+from nlc.benchmark.results import BenchmarkResults, figure_differences, load_results
 from nlc.errors import InputError, IntegrityError
 from nlc.leaderboard.board import BoardConfig, load_board
 from nlc.leaderboard.entry import Entry, load_entry, results_digest, slugify
 from nlc.leaderboard.items import results_items_digest
-
-
-def figure_differences(stored: dict[str, Any], fresh: dict[str, Any], prefix: str) -> list[str]:
-    """Dotted names (with both values) of every figure that differs, sorted by name."""
-    out: list[str] = []
-    for key in sorted(set(stored) | set(fresh)):
-        a, b = stored.get(key), fresh.get(key)
-        if isinstance(a, dict) or isinstance(b, dict):
-            out += figure_differences(a if isinstance(a, dict) else {}, b if isinstance(b, dict) else {}, f"{prefix}{key}.")
-        elif not isinstance(a, (int, float)) or not isinstance(b, (int, float)) or not math.isclose(
-            a, b, rel_tol=0.0, abs_tol=FIGURE_TOLERANCE
-        ):
-            out.append(f"{prefix}{key} (stored {a}, recomputed {b})")
-    return out
 
 
 def _same(source: str, what: str, got: object, board_value: object, config: BoardConfig) -> None:
@@ -87,11 +71,9 @@ def check_results(results: BenchmarkResults, config: BoardConfig, *, source: str
             f"{source}: its items (ids, methods, labels or ranking candidates) are not the protocol's"
         )
     try:
-        point, intervals = recompute_metrics(results, intervals=True)
-    except ValueError as exc:  # per-item outputs the metrics reject (NaN scores, one class only)
+        diffs = figure_differences(results, intervals=True)
+    except InputError as exc:  # per-item outputs the metrics reject (NaN scores, one class only)
         raise IntegrityError(f"{source}: {exc}") from exc
-    diffs = figure_differences(results.metrics.model_dump(), point.model_dump(), "metrics.")
-    diffs += figure_differences(results.intervals.model_dump(), intervals.model_dump(), "intervals.")
     if diffs:
         more = f"; {len(diffs) - 1} more field(s) differ" if len(diffs) > 1 else ""
         raise IntegrityError(f"{source}: field {diffs[0]} is not supported by its per-item outputs{more}")

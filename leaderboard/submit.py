@@ -21,7 +21,9 @@ from nlc.benchmark.results import BenchmarkResults
 from nlc.errors import InputError
 from nlc.leaderboard.board import DEFAULT_BOARD, load_board
 from nlc.leaderboard.checks import check_results_file, results_from_entry
-from nlc.leaderboard.entry import Entry, entry_files, entry_path, load_entry, results_digest, save_entry, slugify
+from nlc.leaderboard.entry import (
+    Entry, check_url, entry_files, entry_path, load_entry, results_digest, save_entry, slugify,
+)
 
 
 def outputs_digest(results: BenchmarkResults) -> str:
@@ -90,6 +92,7 @@ def submit_entry(
             raise InputError(f"{results_path}: this run (same model file, identical per-item outputs) is already "
                              f"on the board as {previous.name!r}")
     stored = results.model_dump(mode="json")
+    paper, code = (None if url is None else check_url(url) for url in (paper, code))  # one line, not pydantic's report
     entry = Entry(
         name=name, slug=slug, paper=paper, code=code, submitted=_utc_now(),
         results_sha256=results_digest(stored), results=stored,

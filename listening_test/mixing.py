@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nlc.errors import AudioError
+from nlc.errors import AudioError, InputError
 from nlc.spec import SAMPLE_RATE
 
 LOOP_RMS_DBFS: float = -23.0
@@ -73,7 +73,7 @@ def mix_pair(
         A silent loop, or loops of different lengths.
     """
     if repetitions not in REPETITIONS:
-        raise ValueError(f"repetitions must be one of {REPETITIONS}, not {repetitions}")
+        raise InputError(f"repetitions must be one of {REPETITIONS}, not {repetitions}")
     source = np.asarray(source, dtype=np.float64)
     target = np.asarray(target, dtype=np.float64)
     if source.shape != target.shape or source.ndim != 1:

@@ -16,8 +16,11 @@ class AudioError(NLCError):
     """Audio that cannot be used: unreadable, empty, silent, too short or too long."""
 
 
-class InputError(NLCError):
-    """A malformed input file or argument (CSV, JSON, folder layout)."""
+class InputError(NLCError, ValueError):
+    """A malformed input file or argument (CSV, JSON, folder layout, an out-of-range value).
+
+    Also a :class:`ValueError`, the exception Python code expects for a bad value, so a
+    caller that already catches ``ValueError`` keeps working."""
 
 
 class ExtractionError(NLCError):

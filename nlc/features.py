@@ -12,6 +12,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
+from nlc.errors import InputError
 from nlc.spec import (  # noqa: F401 -- re-exported: the spec, beside its features
     AMIN, BEAT_SAMPLES, BEATS_PER_LOOP, FEATURE_SHAPE, HOP_LENGTH, LOOP_SAMPLES, LOOP_SECONDS, N_FFT,
     N_FRAMES, N_MELS, SAMPLE_RATE,
@@ -56,7 +57,7 @@ def _window() -> torch.Tensor:
 def _check_batch(audio: np.ndarray | torch.Tensor) -> torch.Tensor:
     x = torch.as_tensor(audio, dtype=torch.float32)
     if x.ndim != 2 or x.shape[1] != LOOP_SAMPLES:
-        raise ValueError(f"expected audio of shape (batch, {LOOP_SAMPLES}), got {tuple(x.shape)}")
+        raise InputError(f"expected audio of shape (batch, {LOOP_SAMPLES}), got {tuple(x.shape)}")
     return x
 
 
@@ -134,5 +135,5 @@ def log_mel(audio: np.ndarray) -> np.ndarray:
     """Log-mel spectrogram of one 2-s loop: shape (173, 128), see :func:`log_mel_batch`."""
     audio = np.asarray(audio, dtype=np.float32)
     if audio.shape != (LOOP_SAMPLES,):
-        raise ValueError(f"expected a loop of shape ({LOOP_SAMPLES},), got {audio.shape}")
+        raise InputError(f"expected a loop of shape ({LOOP_SAMPLES},), got {audio.shape}")
     return log_mel_batch(audio[None, :])[0]

@@ -49,7 +49,7 @@ from nlc.dataset_builder.corpus.truth import bar_activity, has_stems, truth_dir,
 from nlc.dataset_builder.fma_metadata import (HIPHOP_GENRE_ID, TRACKS_CSV, audio_path, track_id_str,
                                               write_tracks_csv)
 from nlc.dataset_builder.build.license_groups import license_group
-from nlc.errors import InputError
+from nlc.errors import InputError, NLCError
 from nlc.spec import SAMPLE_RATE
 
 DEFAULT_PROJECT_DIRS: tuple[str, ...] = ("/usr/share/lmms/projects/demos", "/usr/share/lmms/projects/shorties")
@@ -58,7 +58,7 @@ _DRUM = re.compile(r"kick|bd|bass ?drum|snare|sd\b|hat|hh|clap|perc|drum|cymbal|
 _BASS = re.compile(r"bass", re.I)
 
 
-class RenderError(Exception):
+class RenderError(NLCError):
     """lmms could not render a project (carries the one-line reason)."""
 
 

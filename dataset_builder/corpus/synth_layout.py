@@ -15,6 +15,8 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+from nlc.errors import InputError
+
 
 LAYOUT_KINDS: tuple[str, ...] = ("sparse", "dense", "every_combination", "composed")
 BLOCK_BARS: int = 2
@@ -122,12 +124,12 @@ def make_layout(kind: str, loop_kinds: tuple[str, ...], loop_bars: tuple[int, ..
         blocks = _dense(n_blocks, n_loops, rng)
     elif kind == "every_combination":
         if n_loops > 4:
-            raise ValueError("every_combination needs at most 4 loops (2^4 - 1 = 15 blocks)")
+            raise InputError("every_combination needs at most 4 loops (2^4 - 1 = 15 blocks)")
         blocks = _every_combination(n_loops, rng)
     elif kind == "composed":
         blocks = _composed(loop_kinds, rng)
     else:
-        raise ValueError(f"unknown layout kind {kind!r}; expected one of {LAYOUT_KINDS}")
+        raise InputError(f"unknown layout kind {kind!r}; expected one of {LAYOUT_KINDS}")
     blocks = _ensure_valid(blocks, rng)
     layout = np.repeat(blocks, BLOCK_BARS, axis=0)
     if kind in ("composed", "dense"):  # one-bar loops may enter a bar late

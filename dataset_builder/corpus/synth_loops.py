@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nlc.dataset_builder.corpus import synth_voices as v
+from nlc.errors import InputError
 
 STEPS_PER_BAR: int = 16
 KIND_ROLES: dict[str, str] = {"drums": "drum", "perc": "drum", "bass": "bass", "pad": "pad", "lead": "lead", "arp": "lead"}
@@ -235,4 +236,4 @@ def render_loop(kind: str, grid: Grid, harmony: Harmony, rng: np.random.Generato
         return lead(grid, harmony, rng)
     if kind == "arp":
         return arp(grid, harmony, rng)
-    raise ValueError(f"unknown loop kind {kind!r}")
+    raise InputError(f"unknown loop kind {kind!r}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
+from nlc.errors import InputError
 from nlc.spec import SAMPLE_RATE
 
 SR: int = SAMPLE_RATE
@@ -83,7 +84,7 @@ def _oscillator(shape: str, phase: np.ndarray) -> np.ndarray:
         return np.where(frac < 0.5, 1.0, -1.0)
     if shape == "triangle":
         return 4.0 * np.abs(frac - 0.5) - 1.0
-    raise ValueError(f"unknown oscillator shape {shape!r}")
+    raise InputError(f"unknown oscillator shape {shape!r}")
 
 
 def tone(pitch: float, seconds: float, *, shape: str = "saw", detune_cents: float = 0.0,

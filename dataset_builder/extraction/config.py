@@ -12,6 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
+from nlc.errors import InputError
 from nlc.spec import HOP_LENGTH, LOOP_SAMPLES, N_FFT, SAMPLE_RATE
 
 
@@ -94,21 +95,21 @@ class ExtractionConfig:
 
     def __post_init__(self) -> None:
         if self.method not in ("tucker", "bar_nmf"):
-            raise ValueError(f"ExtractionConfig.method: unknown {self.method!r}")
+            raise InputError(f"ExtractionConfig.method: unknown {self.method!r}")
         if self.rank_rule not in ("smith", "smith_plus1", "full", "half_bars"):
-            raise ValueError(f"ExtractionConfig.rank_rule: unknown {self.rank_rule!r}")
+            raise InputError(f"ExtractionConfig.rank_rule: unknown {self.rank_rule!r}")
         if self.bar_norm not in ("l2", "sum", "max"):
-            raise ValueError(f"ExtractionConfig.bar_norm: unknown {self.bar_norm!r}")
+            raise InputError(f"ExtractionConfig.bar_norm: unknown {self.bar_norm!r}")
         if self.stretcher not in ("rubberband", "librosa"):
-            raise ValueError(f"ExtractionConfig.stretcher: unknown {self.stretcher!r}")
+            raise InputError(f"ExtractionConfig.stretcher: unknown {self.stretcher!r}")
         if self.min_bars < 2 or self.frames_per_bar < 4 or self.n_mels < 8 or self.n_iter < 1:
-            raise ValueError("ExtractionConfig: min_bars >= 2, frames_per_bar >= 4, n_mels >= 8, n_iter >= 1")
+            raise InputError("ExtractionConfig: min_bars >= 2, frames_per_bar >= 4, n_mels >= 8, n_iter >= 1")
         if not 0.0 <= self.unmix_quantile < 1.0 or self.unmix_min_gain <= 0.0 or self.refit_rounds < 0:
-            raise ValueError("ExtractionConfig: unmix_quantile in [0, 1), unmix_min_gain > 0, refit_rounds >= 0")
+            raise InputError("ExtractionConfig: unmix_quantile in [0, 1), unmix_min_gain > 0, refit_rounds >= 0")
         if self.min_loop_bars < 1:
-            raise ValueError(f"ExtractionConfig.min_loop_bars must be >= 1, got {self.min_loop_bars}")
+            raise InputError(f"ExtractionConfig.min_loop_bars must be >= 1, got {self.min_loop_bars}")
         if not 0.0 < self.pair_threshold <= 1.0:
-            raise ValueError(f"ExtractionConfig.pair_threshold must lie in (0, 1], got {self.pair_threshold}")
+            raise InputError(f"ExtractionConfig.pair_threshold must lie in (0, 1], got {self.pair_threshold}")
 
     @classmethod
     def paper(cls, **changes: object) -> "ExtractionConfig":

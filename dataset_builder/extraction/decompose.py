@@ -31,6 +31,8 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from nlc.errors import InputError
+
 
 _EPS = 1e-12
 
@@ -57,7 +59,7 @@ def rank_rule(shape: tuple[int, int, int], rule: str = "smith") -> tuple[int, in
         return (shape[0], shape[1], min(shape[2], smith[2] + 1))
     if rule == "half_bars":
         return (shape[0], shape[1], max(1, shape[2] // 2))
-    raise ValueError(f"unknown rank rule {rule!r}")
+    raise InputError(f"unknown rank rule {rule!r}")
 
 
 def _unit_loops(loops: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -177,7 +179,7 @@ def decompose(tensor: np.ndarray, *, config) -> Decomposition:
                             min_gain=c.unmix_min_gain)
         dec = consolidate(dec, min_r=c.merge_r) if c.merge_r < 1.0 else dec
     else:
-        raise ValueError(f"unknown decomposition method {c.method!r}")
+        raise InputError(f"unknown decomposition method {c.method!r}")
     if c.min_loop_bars > 1:
         from nlc.dataset_builder.extraction.consolidate import drop_rare
 

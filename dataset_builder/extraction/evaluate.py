@@ -29,6 +29,7 @@ import numpy as np
 
 from nlc.dataset_builder.extraction.spectrum import mel_magnitude
 from nlc.dataset_builder.extraction.tensor import bar_tensor
+from nlc.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -88,14 +89,14 @@ def stem_truth(stems: dict[str, np.ndarray], downbeats: np.ndarray, *, config, g
 def validate(loop_spectrograms: np.ndarray, loop_active: np.ndarray, truth: StemTruth) -> None:
     """Reject inputs of mismatched shapes or without any true loop."""
     if loop_spectrograms.ndim != 3 or truth.spectrograms.ndim != 3:
-        raise ValueError("spectrograms must be (loops, freq, time)")
+        raise InputError("spectrograms must be (loops, freq, time)")
     if loop_spectrograms.shape[1:] != truth.spectrograms.shape[1:]:
-        raise ValueError(f"loop spectrograms {loop_spectrograms.shape[1:]} vs truth {truth.spectrograms.shape[1:]}")
+        raise InputError(f"loop spectrograms {loop_spectrograms.shape[1:]} vs truth {truth.spectrograms.shape[1:]}")
     if loop_active.shape != (truth.active.shape[0], loop_spectrograms.shape[0]):
-        raise ValueError(f"loop activity {loop_active.shape} must be (bars={truth.active.shape[0]}, "
+        raise InputError(f"loop activity {loop_active.shape} must be (bars={truth.active.shape[0]}, "
                          f"loops={loop_spectrograms.shape[0]})")
     if not truth.names:
-        raise ValueError("no true loops")
+        raise InputError("no true loops")
 
 
 def _f1(a: np.ndarray, b: np.ndarray) -> float:

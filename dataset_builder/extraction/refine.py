@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from nlc.errors import InputError
+
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def normalise_bars(layout: np.ndarray, *, norm: str = "l2") -> np.ndarray:
     elif norm == "max":
         size = layout.max(axis=1, keepdims=True)
     else:
-        raise ValueError(f"unknown bar normalisation {norm!r}")
+        raise InputError(f"unknown bar normalisation {norm!r}")
     return np.where(size > 0, layout / np.where(size > 0, size, 1.0), 0.0).astype(np.float32)
 
 

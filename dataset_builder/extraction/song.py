@@ -20,6 +20,7 @@ from nlc.audio import load_audio, write_wav
 from nlc.dataset_builder.extraction.config import ExtractionConfig
 from nlc.dataset_builder.extraction.pipeline import Extraction, StepClock, extract_loops, loop_id
 from nlc.dataset_builder.extraction.probe import check_input
+from nlc.errors import InputError
 
 
 def summarise(ex: Extraction, *, song_id: str, source: str, config: ExtractionConfig) -> dict:
@@ -126,7 +127,7 @@ def extract_song(
     path = Path(audio_path)
     out = Path(out_dir)
     if not song_id or "/" in song_id or song_id.startswith("."):
-        raise ValueError(f"invalid song_id {song_id!r}")
+        raise InputError(f"invalid song_id {song_id!r}")
     timings: dict[str, float] = {}
     cpu_timings: dict[str, float] = {}
     clock = StepClock(timings, cpu_timings)

@@ -17,6 +17,8 @@ once the process start was gone (``bench/stretch_choices.py``).
 from __future__ import annotations
 
 import numpy as np
+from nlc.errors import InputError
+
 
 STRETCHERS = ("rubberband", "librosa")
 """Accepted ``method`` names."""
@@ -57,10 +59,10 @@ def stretch_to(audio: np.ndarray, *, n_samples: int, sr: int, method: str = "rub
     import librosa
 
     if method not in STRETCHERS:
-        raise ValueError(f"unknown stretcher {method!r}")
+        raise InputError(f"unknown stretcher {method!r}")
     audio = np.ascontiguousarray(audio, dtype=np.float32)
     if audio.ndim != 1 or audio.size == 0:
-        raise ValueError(f"cannot stretch an excerpt of shape {audio.shape}: need a non-empty mono signal")
+        raise InputError(f"cannot stretch an excerpt of shape {audio.shape}: need a non-empty mono signal")
     rate = audio.size / n_samples
     if abs(rate - 1.0) < 1e-6:
         out = audio

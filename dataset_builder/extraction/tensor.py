@@ -8,6 +8,8 @@ slice whatever small tempo drift the song has. This is the tensor Smith & Goto f
 from __future__ import annotations
 
 import numpy as np
+from nlc.errors import InputError
+
 
 
 def bar_positions(start_frame: float, stop_frame: float, frames_per_bar: int) -> np.ndarray:
@@ -42,7 +44,7 @@ def bar_tensor(spec: np.ndarray, downbeat_frames: np.ndarray, *, frames_per_bar:
     """
     bounds = np.asarray(downbeat_frames, dtype=np.float64)
     if bounds.ndim != 1 or bounds.size < 2 or np.any(np.diff(bounds) <= 0):
-        raise ValueError("downbeat_frames must be at least two increasing frame positions")
+        raise InputError("downbeat_frames must be at least two increasing frame positions")
     pos = np.concatenate([bar_positions(a, b, frames_per_bar) for a, b in zip(bounds[:-1], bounds[1:])])
     out = resample_frames(spec, pos)
     return np.ascontiguousarray(out.reshape(spec.shape[0], bounds.size - 1, frames_per_bar).transpose(0, 2, 1))

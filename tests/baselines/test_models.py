@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from nlc.errors import InputError
 from nlc.baselines.models import PairCNN, SiameseNet, contrastive_loss, pairwise_distance
 from nlc.baselines.skeleton import Skeleton, SkeletonConfig, count_parameters
 from nlc.spec import N_FRAMES, N_MELS
@@ -42,16 +43,16 @@ def test_shapes_of_skeleton_and_heads():
 
 
 def test_skeleton_rejects_wrong_input_shape():
-    with pytest.raises(ValueError, match="173"):
+    with pytest.raises(InputError, match="173"):
         Skeleton()(torch.zeros(2, 100, 128))
 
 
 def test_config_round_trips_and_validates():
     cfg = SkeletonConfig(pool=4, dropout=0.2)
     assert SkeletonConfig.from_dict(cfg.to_dict()) == cfg
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError):
         SkeletonConfig(kernel_size=2)
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError):
         SkeletonConfig(dropout=1.0)
 
 
@@ -83,7 +84,7 @@ def test_pooled_conv_equals_conv_then_pool(k, kernel):
     torch.testing.assert_close(fused, MaxPool(k)(conv(x)), rtol=1e-6, atol=1e-6)
     fused.sum().backward()  # trains through it too
     assert x.grad is not None and torch.isfinite(x.grad).all()
-    with pytest.raises(ValueError, match="same"):
+    with pytest.raises(InputError, match="same"):
         pooled_conv2d(x, torch.nn.Conv2d(2, 6, 3, padding=0), k=k)
 
 

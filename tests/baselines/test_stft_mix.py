@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from nlc.errors import InputError
 from nlc.baselines.stft_mix import StftCache, loop_key, mixed_log_mel
 from nlc.features import log_mel_batch
 from nlc.spec import LOOP_SAMPLES
@@ -46,7 +47,7 @@ def test_cache_is_bounded_and_key_is_content_based(make_loops):
 
 
 def test_mix_rejects_mismatched_shapes():
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError):
         mixed_log_mel(np.zeros((2, LOOP_SAMPLES)), np.zeros((3, LOOP_SAMPLES)))
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError):
         mixed_log_mel(np.zeros((2, 100)), np.zeros((2, 100)))

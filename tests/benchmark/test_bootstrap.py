@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from nlc.errors import InputError
 from nlc.benchmark import figures
 from nlc.benchmark.bootstrap import resample_indices
 
@@ -43,5 +44,5 @@ def test_ranking_interval_width_shrinks_with_more_queries():
 
 
 def test_confidence_must_be_a_fraction():
-    with pytest.raises(ValueError, match="confidence"):
+    with pytest.raises(InputError, match="confidence"):
         figures.ranking_intervals(np.array([1, 2]), confidence=95)

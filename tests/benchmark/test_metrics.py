@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from scipy.stats import mannwhitneyu
 
+from nlc.errors import InputError
 from nlc.benchmark import metrics
 
 DATA = json.loads((Path(__file__).parents[1] / "data" / "benchmark_metrics_regression.json").read_text())
@@ -67,18 +68,18 @@ def test_f1_zero_when_undefined():
     ],
 )
 def test_validate_classification_rejects(labels, scores, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(InputError, match=match):
         metrics.classification_accuracy(np.array(labels), np.array(scores), threshold=0.5)
 
 
 def test_validate_rejects_bad_rankings():
-    with pytest.raises(ValueError, match="outside"):
+    with pytest.raises(InputError, match="outside"):
         metrics.target_rank(np.zeros(3), 3)
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(InputError, match="NaN"):
         metrics.target_rank(np.array([np.inf, 0.0]), 0)
-    with pytest.raises(ValueError, match=">= 1"):
+    with pytest.raises(InputError, match=">= 1"):
         metrics.average_rank(np.array([0, 2]))
-    with pytest.raises(ValueError, match="both positive and negative"):
+    with pytest.raises(InputError, match="both positive and negative"):
         metrics.roc_auc(np.ones(3, int), np.zeros(3))
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from nlc.errors import InputError
 from nlc.dataset_builder.corpus.synth import build_synth_corpus
 from nlc.dataset_builder.corpus.synth_loops import KIND_ROLES, Grid, Harmony, render_loop
 from nlc.dataset_builder.corpus.synth_layout import LAYOUT_KINDS, make_layout
@@ -101,5 +102,5 @@ def test_every_combination_holds_every_subset():
     layout = make_layout("every_combination", ("drums", "bass", "pad"), (1, 1, 1), rng=rng)
     rows = {tuple(r) for r in layout}
     assert len(rows) == 7 and layout.shape[0] >= 16
-    with pytest.raises(ValueError, match="unknown layout kind"):
+    with pytest.raises(InputError, match="unknown layout kind"):
         make_layout("random", ("drums",), (1,), rng=rng)

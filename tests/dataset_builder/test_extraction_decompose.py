@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from nlc.errors import InputError
 from nlc.dataset_builder.extraction.config import ExtractionConfig
 from nlc.dataset_builder.extraction.decompose import bar_nmf, decompose, rank_rule, tucker
 
@@ -21,7 +22,7 @@ def _toy_tensor(seed=0):
 def test_smith_rank_rule():
     assert rank_rule((64, 32, 40), "smith") == (12, 7, 9)
     assert rank_rule((64, 32, 40), "full") == (64, 32, 9)
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError):
         rank_rule((4, 4, 4), "nope")
 
 

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from nlc.errors import InputError
 from nlc.dataset_builder.extraction import evaluate as ev
 
 
@@ -32,9 +33,9 @@ def test_activity_must_agree_for_a_match():
 
 def test_validate_rejects_shape_mismatch():
     truth = _truth()
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError):
         ev.match_loops(np.zeros((2, 5, 2)), np.zeros((4, 2), bool), truth)
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError):
         ev.match_loops(np.zeros((2, 4, 2)), np.zeros((3, 2), bool), truth)
 
 

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from nlc.errors import InputError
 from nlc.dataset_builder.extraction.refine import duplicate_groups, normalise_bars, refine, spectrogram_hash
 
 
@@ -38,5 +39,5 @@ def test_bar_normalisation(norm, fn):
     out = normalise_bars(x, norm=norm)
     np.testing.assert_allclose(fn(out[[0, 2]], axis=1), 1.0, rtol=1e-6)
     assert np.all(out[1] == 0)
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError):
         normalise_bars(x, norm="nope")

@@ -6,6 +6,7 @@ import pytest
 import soundfile as sf
 from extraction_songs import make_song
 
+from nlc.errors import InputError
 from nlc.dataset_builder.extraction import ExtractionConfig, extract_song
 from nlc.dataset_builder.extraction import evaluate as ev
 from nlc.spec import LOOP_SAMPLES, SAMPLE_RATE
@@ -110,7 +111,7 @@ def test_config_is_frozen_and_picklable():
     assert pickle.loads(pickle.dumps(c)) == c
     with pytest.raises(Exception):
         c.seed = 4  # type: ignore[misc]
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError):
         ExtractionConfig(method="nope")  # type: ignore[arg-type]
     assert ExtractionConfig.paper().method == "tucker" and ExtractionConfig.paper().rank_rule == "smith"
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from nlc.errors import InputError
 from nlc.dataset_builder.extraction.stretch import stretch_to
 
 SR = 44_100
@@ -75,9 +76,9 @@ def test_in_process_rubberband_matches_the_command_line(tmp_path):
 
 
 def test_bad_input_is_refused():
-    with pytest.raises(ValueError, match="stretcher"):
+    with pytest.raises(InputError, match="stretcher"):
         stretch_to(np.ones(100, np.float32), n_samples=200, sr=SR, method="sox")
-    with pytest.raises(ValueError, match="mono"):
+    with pytest.raises(InputError, match="mono"):
         stretch_to(np.ones((2, 100), np.float32), n_samples=200, sr=SR)
 
 

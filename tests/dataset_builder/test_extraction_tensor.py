@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from nlc.errors import InputError
 from nlc.dataset_builder.extraction.tensor import bar_tensor
 
 
@@ -23,5 +24,5 @@ def test_bars_of_different_length_are_resampled_to_the_same_grid():
 
 @pytest.mark.parametrize("bounds", [[0.0], [5.0, 5.0], [10.0, 2.0]])
 def test_rejects_bad_downbeats(bounds):
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError):
         bar_tensor(np.ones((4, 20), np.float32), np.array(bounds), frames_per_bar=8)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlc.errors import AudioError
+from nlc.errors import AudioError, InputError
 from nlc.spec import LOOP_SAMPLES, SAMPLE_RATE
 from nlc.listening_test.mixing import MIX_RMS_DBFS, PEAK_LIMIT, mix_pair, rms_db
 
@@ -40,5 +40,5 @@ def test_peak_is_limited_and_errors():
         mix_pair(_tone(220, 0.3), np.zeros(LOOP_SAMPLES, dtype=np.float32))
     with pytest.raises(AudioError, match="equally long"):
         mix_pair(_tone(220, 0.3), _tone(220, 0.3)[:-1])
-    with pytest.raises(ValueError, match="repetitions"):
+    with pytest.raises(InputError, match="repetitions"):
         mix_pair(_tone(220, 0.3), _tone(330, 0.3), repetitions=3)

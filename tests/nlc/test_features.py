@@ -4,6 +4,7 @@ import librosa
 import numpy as np
 import pytest
 
+from nlc.errors import InputError
 from nlc import features
 
 
@@ -51,5 +52,5 @@ def test_silence_floors_at_amin():
 
 
 def test_wrong_length_is_rejected():
-    with pytest.raises(ValueError, match="88200"):
+    with pytest.raises(InputError, match="88200"):
         features.log_mel(np.zeros(1000, dtype=np.float32))
