@@ -41,7 +41,7 @@ def default_device() -> torch.device:
     """``$NLC_DEVICE`` or ``cpu``; ``cuda`` falls back to an error if no GPU is visible."""
     name = os.environ.get("NLC_DEVICE", "cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError(f"NLC_DEVICE={name} but torch sees no CUDA device")
+        raise InputError(f"NLC_DEVICE={name} but torch sees no CUDA device")
     return torch.device(name)
 
 

@@ -19,8 +19,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from nlc.benchmark.bootstrap import N_RESAMPLES
 from nlc.benchmark.report import fmt, markdown_table
 from nlc.benchmark.results import BenchmarkResults, load_results, save_results
+from nlc.benchmark.scoring import DEFAULT_BATCH_SIZE
 from nlc.errors import InputError, NLCError
 
 NEGATIVES: tuple[str, ...] = ("random", "selected", "reverse", "shift", "rearrange")
@@ -132,7 +134,7 @@ def table2_png(rows: list[tuple[Entry, BenchmarkResults | None]], path: Path) ->
 
 def reproduce_table2(
     *, data: str | os.PathLike[str], out: str | os.PathLike[str], epochs: int = 5, seed: int = 0,
-    device: str = "cpu", batch_size: int = 256, n_resamples: int = 1000, progress: bool = False,
+    device: str = "cpu", batch_size: int = DEFAULT_BATCH_SIZE, n_resamples: int = N_RESAMPLES, progress: bool = False,
     negatives: Sequence[str] = NEGATIVES, log: Callable[[str], None] = lambda _: None,
     max_train_pairs: int | None = None,
 ) -> str:

@@ -111,7 +111,7 @@ def run_benchmark(
         Seeds the global generators before ``load_model()`` and the bootstrap.
     device : str, default "cpu"
         Exported as ``NLC_DEVICE`` for the submission; recorded in the results.
-    batch_size : int, default 256
+    batch_size : int, default 64
         Pairs (or loops, for ``embed``) per call to the submission.
     n_resamples : int, default 1000
         Bootstrap resamples per interval.

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nlc.dataset_builder.extraction.decompose import Decomposition
+from nlc.dataset_builder.extraction.decompose import Decomposition, refit
 
 
 def activation_correlation(layout: np.ndarray) -> np.ndarray:
@@ -139,3 +139,26 @@ def drop_weak(dec: Decomposition, *, min_share: float = 0.0) -> Decomposition:
     if not keep.any():
         keep[np.argmax(dec.layout.sum(axis=0))] = True
     return Decomposition(loops=dec.loops[keep], layout=dec.layout[:, keep], ranks=dec.ranks, rel_error=dec.rel_error)
+
+
+def consolidate_decomposition(tensor: np.ndarray, dec: Decomposition, *, config) -> Decomposition:
+    """Step 3b: turn a factorisation of ``tensor`` into loops, with the settings of an ExtractionConfig.
+
+    After ``bar_nmf`` (default variant), in this order: weak components dropped
+    (``min_share``), mixtures unmixed (``unmix_min_gain``), ``refit_rounds`` x (50 more KL
+    updates + unmix again), components with correlated activations merged (``merge_r``).
+    For every method, components that play in fewer than ``min_loop_bars`` bars are dropped.
+    """
+    c = config
+    if c.method == "bar_nmf":
+        dec = drop_weak(dec, min_share=c.min_share)
+        if c.unmix_min_gain < 1.0:
+            dec = unmix(dec, quantile=c.unmix_quantile, min_gain=c.unmix_min_gain)
+            for _ in range(c.refit_rounds):
+                dec = unmix(refit(tensor, dec, sparsity=c.sparsity), quantile=c.unmix_quantile,
+                            min_gain=c.unmix_min_gain)
+        dec = consolidate(dec, min_r=c.merge_r) if c.merge_r < 1.0 else dec
+    if c.min_loop_bars > 1:
+        dec = drop_rare(dec, min_bars=c.min_loop_bars, threshold=c.pair_threshold, per_loop_peak=c.per_loop_peak,
+                        bar_norm=c.bar_norm)
+    return dec

@@ -155,34 +155,15 @@ def refit(tensor: np.ndarray, dec: Decomposition, *, n_iter: int = 50, sparsity:
 
 
 def decompose(tensor: np.ndarray, *, config) -> Decomposition:
-    """Decompose with the method and rank rule of an ExtractionConfig.
+    """Factorise with the method and rank rule of an ExtractionConfig (``tucker`` or ``bar_nmf``).
 
-    ``bar_nmf`` (default variant) is followed by the consolidation steps of
-    :mod:`~nlc.dataset_builder.extraction.consolidate`, in this order: weak components dropped
-    (``min_share``), mixtures unmixed (``unmix_min_gain``), ``refit_rounds`` x (50 more KL
-    updates + unmix again), components with correlated activations merged (``merge_r``), and
-    components that play in fewer than ``min_loop_bars`` bars dropped.
+    The consolidation that follows in the default variant is
+    :func:`~nlc.dataset_builder.extraction.consolidate.consolidate_decomposition`.
     """
     c = config
     ranks = rank_rule(tensor.shape, c.rank_rule)
     if c.method == "tucker":
-        dec = tucker(tensor, ranks=ranks, n_iter=c.n_iter, seed=c.seed)
-    elif c.method == "bar_nmf":
-        from nlc.dataset_builder.extraction.consolidate import consolidate, drop_weak, unmix
-
-        dec = drop_weak(bar_nmf(tensor, n_loops=ranks[2], n_iter=c.n_iter, seed=c.seed, sparsity=c.sparsity),
-                        min_share=c.min_share)
-        if c.unmix_min_gain < 1.0:
-            dec = unmix(dec, quantile=c.unmix_quantile, min_gain=c.unmix_min_gain)
-            for _ in range(c.refit_rounds):
-                dec = unmix(refit(tensor, dec, sparsity=c.sparsity), quantile=c.unmix_quantile,
-                            min_gain=c.unmix_min_gain)
-        dec = consolidate(dec, min_r=c.merge_r) if c.merge_r < 1.0 else dec
-    else:
-        raise InputError(f"unknown decomposition method {c.method!r}")
-    if c.min_loop_bars > 1:
-        from nlc.dataset_builder.extraction.consolidate import drop_rare
-
-        dec = drop_rare(dec, min_bars=c.min_loop_bars, threshold=c.pair_threshold, per_loop_peak=c.per_loop_peak,
-                        bar_norm=c.bar_norm)
-    return dec
+        return tucker(tensor, ranks=ranks, n_iter=c.n_iter, seed=c.seed)
+    if c.method == "bar_nmf":
+        return bar_nmf(tensor, n_loops=ranks[2], n_iter=c.n_iter, seed=c.seed, sparsity=c.sparsity)
+    raise InputError(f"unknown decomposition method {c.method!r}")

@@ -16,6 +16,7 @@ import numpy as np
 
 from nlc.dataset_builder.extraction.beats import BeatGrid, track_beats
 from nlc.dataset_builder.extraction.config import ExtractionConfig
+from nlc.dataset_builder.extraction.consolidate import consolidate_decomposition
 from nlc.dataset_builder.extraction.decompose import Decomposition, decompose
 from nlc.dataset_builder.extraction.pairs import co_occurring_pairs
 from nlc.dataset_builder.extraction.refine import Refined, refine
@@ -122,7 +123,7 @@ def extract_loops(audio: np.ndarray, *, config: ExtractionConfig = ExtractionCon
     tensor = bar_tensor(np.power(mel, c.magnitude_power), grid.downbeats * c.sr / c.hop_length,
                         frames_per_bar=c.frames_per_bar)
     clock.lap("tensor")
-    dec = decompose(tensor, config=c)
+    dec = consolidate_decomposition(tensor, decompose(tensor, config=c), config=c)
     clock.lap("decomposition")
 
     starts = np.round(grid.downbeats * c.sr).astype(np.int64)
