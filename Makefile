@@ -5,7 +5,7 @@ NLC := $(VENV)/bin/nlc-bench
 STAMP := $(VENV)/.installed
 DEMO ?= demo-output
 
-.PHONY: install demo test clean
+.PHONY: install demo test typecheck clean
 
 install: $(STAMP)
 
@@ -21,6 +21,9 @@ demo: install
 
 test: install
 	$(PY) -m pytest
+
+typecheck: install
+	$(PY) scripts/typecheck.py
 
 clean:
 	rm -rf $(DEMO) .pytest_cache
