@@ -5,20 +5,20 @@ A checkpoint holds the weights *and* everything needed to rebuild the network (m
 of how it was trained (negatives, optimiser, learning rate, epochs, seed, dataset
 fingerprint, package versions), so a submission folder is complete on its own. Files are
 plain tensors and Python scalars, loaded with ``torch.load(weights_only=True)``: opening a
-checkpoint never executes code. Writes are atomic (temporary file + rename), so a killed
+checkpoint never executes code. Writes are atomic (through :mod:`nlc.atomic`), so a killed
 training run never leaves a half-written checkpoint.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
+from nlc.atomic import atomic_path
 from nlc.errors import InputError
 
 from .models import DEFAULT_MARGIN, build_model
@@ -28,17 +28,9 @@ FORMAT: str = "nlc-baseline-checkpoint/1"
 
 
 def atomic_torch_save(obj: Any, path: str | os.PathLike[str]) -> None:
-    """``torch.save`` to a temporary file in the same folder, then rename over ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    """``torch.save`` to a temporary file in the same folder, then rename over ``path`` (:mod:`nlc.atomic`)."""
+    with atomic_path(path) as tmp:
         torch.save(obj, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def model_record(model: nn.Module, *, meta: dict[str, Any] | None = None) -> dict[str, Any]:

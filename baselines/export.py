@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from importlib import resources
 from pathlib import Path
 
+from nlc.atomic import write_text
 from nlc.errors import InputError
 
 from .models import DEFAULT_MARGIN
@@ -53,11 +53,4 @@ def write_submission(out_dir: str | os.PathLike[str], kind: str, *, margin: floa
         text, n = re.subn(r"^THRESHOLD = .*$", f"THRESHOLD = {snn_threshold(margin)!r}", text, count=1, flags=re.M)
         if n != 1:
             raise InputError(f"{template_path(kind)}: template has no THRESHOLD line")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / SUBMISSION_NAME
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=".submission.", suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.replace(tmp, target)
-    return target
+    return write_text(Path(out_dir) / SUBMISSION_NAME, text)

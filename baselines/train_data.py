@@ -21,13 +21,13 @@ and are featurised batch by batch.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from nlc.atomic import atomic_path
 from nlc.loops.negatives import BETWEEN_SONG, LoopPool, NegativeRecipe, apply_recipe, draw_recipe
 from nlc.errors import InputError
 from nlc.features import log_mel_batch
@@ -46,10 +46,7 @@ def _cached_array(path: Path, shape: tuple[int, ...], fill: Callable[[int, int],
         arr = np.load(path, mmap_mode="r")
         if arr.shape == shape and arr.dtype == np.float32:
             return arr
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".npy")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=shape)
         for lo in range(0, shape[0], chunk):
             hi = min(lo + chunk, shape[0])
@@ -58,10 +55,6 @@ def _cached_array(path: Path, shape: tuple[int, ...], fill: Callable[[int, int],
                 progress(path.name, hi - lo)
         out.flush()
         del out
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return np.load(path, mmap_mode="r")
 
 

@@ -18,13 +18,13 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from nlc.atomic import write_text
 from nlc.benchmark import figures, metrics
 from nlc.errors import InputError, IntegrityError
 
@@ -256,19 +256,8 @@ def check_metrics(results: BenchmarkResults, *, intervals: bool = False) -> None
 
 
 def save_results(results: BenchmarkResults, path: str | os.PathLike[str]) -> Path:
-    """Write ``results`` as indented JSON, atomically (temp file + rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(results.model_dump_json(indent=1))
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write ``results`` as indented JSON, atomically (through :mod:`nlc.atomic`)."""
+    return write_text(path, results.model_dump_json(indent=1) + "\n")
 
 
 def load_results(path: str | os.PathLike[str], *, verify: bool = True) -> BenchmarkResults:

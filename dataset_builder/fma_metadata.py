@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import ast
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from nlc.atomic import atomic_path
 from nlc.errors import InputError
 
 HIPHOP_GENRE_ID: int = 21
@@ -136,7 +136,7 @@ def _format_cell(value: Any) -> Any:
 
 
 def write_tracks_csv(path: str | os.PathLike[str], tracks: pd.DataFrame | Mapping[int, Mapping[tuple[str, str], Any]]) -> Path:
-    """Write a tracks table as FMA's ``tracks.csv``, atomically (temp file + rename).
+    """Write a tracks table as FMA's ``tracks.csv``, atomically (through :mod:`nlc.atomic`).
 
     ``tracks`` is a frame from :func:`tracks_frame` or :func:`read_tracks_csv`, or the row
     mapping :func:`tracks_frame` takes. List cells are written as their repr (``"[21]"``),
@@ -151,15 +151,8 @@ def write_tracks_csv(path: str | os.PathLike[str], tracks: pd.DataFrame | Mappin
             out[col] = out[col].map(_format_cell)
     out.index = out.index.rename("track_id")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".csv", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         out.to_csv(tmp, date_format="%Y-%m-%d %H:%M:%S")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

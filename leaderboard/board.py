@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from nlc.atomic import write_text
 from nlc.errors import InputError, IntegrityError
 
 BOARD_FORMAT: int = 1
@@ -68,12 +69,8 @@ def _now() -> str:
 
 
 def write_json_atomic(path: Path, payload: Any) -> Path:
-    """Write JSON (sorted keys, 2-space indent, trailing newline) via temp file + rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    """Write JSON (sorted keys, 2-space indent, UTF-8 not escaped, trailing newline) through :mod:`nlc.atomic`."""
+    return write_text(path, json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 def load_board(board: str | os.PathLike[str] = DEFAULT_BOARD) -> BoardConfig:

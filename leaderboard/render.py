@@ -17,6 +17,7 @@ import os
 import re
 from pathlib import Path
 
+from nlc.atomic import write_text
 from nlc.leaderboard.board import DEFAULT_BOARD, BoardConfig, load_board
 from nlc.leaderboard.entry import load_entries
 from nlc.leaderboard.columns import COLUMNS, Figure, Row, method_columns, row_of
@@ -152,6 +153,4 @@ def render_board(board: str | os.PathLike[str] = DEFAULT_BOARD) -> None:
     config = load_board(board)
     rows = sorted_rows(board)
     for name, text in (("README.md", render_markdown(config, rows)), ("index.html", render_html(config, rows))):
-        tmp = board / f".{name}.tmp"
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, board / name)
+        write_text(board / name, text)

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from nlc.atomic import write_text
 from nlc.errors import InputError
 
 MANIFEST_NAME: str = "manifest.json"
@@ -55,11 +56,7 @@ class Manifest(BaseModel):
 
 
 def save_manifest(manifest: Manifest, folder: str | os.PathLike[str]) -> Path:
-    path = Path(folder) / MANIFEST_NAME
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text(Path(folder) / MANIFEST_NAME, manifest.model_dump_json(indent=2))
 
 
 def load_manifest(path: str | os.PathLike[str]) -> Manifest:

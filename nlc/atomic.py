@@ -96,6 +96,7 @@ def atomic_dir(path: str | os.PathLike[str], *, staging_parent: str | os.PathLik
     Files and folders in it get the ordinary permissions of the user's umask.
     """
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     parent = Path(staging_parent) if staging_parent is not None else path.parent
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp"))

@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
+from nlc.atomic import atomic_path
 from nlc.errors import AudioError
 from nlc.spec import SAMPLE_RATE
 
@@ -113,20 +113,12 @@ def load_audio(
 
 
 def write_wav(path: str | os.PathLike[str], audio: np.ndarray, *, sr: int = SAMPLE_RATE, subtype: str = "PCM_16") -> Path:
-    """Write mono or (samples, channels) audio as WAV, atomically (temp file + rename).
+    """Write mono or (samples, channels) audio as WAV, atomically (through :mod:`nlc.atomic`).
 
     ``subtype`` is a libsndfile subtype; the default 16-bit PCM is lossless for what it
     stores, so every decoder returns the same samples. Values are clipped to [-1, 1].
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".wav", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         sf.write(tmp, np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0), sr, subtype=subtype, format="WAV")
-        os.chmod(tmp, 0o644)  # mkstemp makes owner-only files; outputs are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
+from nlc.atomic import atomic_dir, atomic_path
 from nlc.dataset_builder.corpus.lmms_project import (DEBIAN_COPYRIGHT, INSTALLED_PROJECTS, artist_title,
                                                      project_license, read_project)
 from nlc.dataset_builder.corpus.truth import bar_activity, has_stems, truth_dir, write_truth
@@ -143,38 +144,35 @@ def render_project(project: Path, out: Path, track_id: int, *, lmms: str, timeou
         bar_s = BEATS_PER_BAR * 60.0 / info.tempo
         n_bars = max(1, int(np.ceil(mix.shape[0] / SAMPLE_RATE / bar_s - 1e-6)))
         starts = np.round(np.arange(n_bars + 1) * bar_s * SAMPLE_RATE).astype(np.int64)
-        part = tmp / "truth"
-        audio_stems, loops = [], []
-        for i, path in enumerate(raw, start=1):
-            audio, _ = sf.read(path, dtype="float32", always_2d=True)
-            audio_stems.append(audio.mean(axis=1))
-            name = _stem_name(i, path.name)
-            (part / "stems").mkdir(parents=True, exist_ok=True)
-            shutil.move(str(path), part / "stems" / f"{name}.wav")
-            track = re.sub(r"^\d+_", "", path.stem)
-            loops.append({"name": name, "track": track, "role": guess_role(track), "stem": f"stems/{name}.wav",
-                          "bars": None})
-        truth: dict[str, Any] = {
-            "track_id": track_id, "corpus": "lmms", "project": str(project),
-            "tempo": info.tempo, "time_signature": list(info.timesig), "beats_per_bar": BEATS_PER_BAR,
-            "sample_rate": SAMPLE_RATE, "n_bars": n_bars,
-            "downbeats": [round(b * bar_s, 6) for b in range(n_bars)],
-            "duration": round(mix.shape[0] / SAMPLE_RATE, 6),
-            "loops": loops,
-        }
-        if raw:
-            layout = bar_activity(audio_stems, starts)
-            truth["layout"] = layout.astype(int).tolist()
-            truth["silent_stems"] = [lp["name"] for lp, col in zip(loops, layout.T) if not col.any()]
-        else:
-            truth.update(stems_missing=True, stems_reason=stems_reason, tracks=list(info.tracks))
-        write_truth(part, truth)
-        dest = audio_path(out, track_id, ext="wav")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp / "mix.wav", dest)
-        shutil.rmtree(final, ignore_errors=True)
         final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(part, final)
+        with atomic_dir(final, staging_parent=tmp) as part:  # replaces the song's truth folder last
+            audio_stems, loops = [], []
+            for i, path in enumerate(raw, start=1):
+                audio, _ = sf.read(path, dtype="float32", always_2d=True)
+                audio_stems.append(audio.mean(axis=1))
+                name = _stem_name(i, path.name)
+                (part / "stems").mkdir(parents=True, exist_ok=True)
+                shutil.move(str(path), part / "stems" / f"{name}.wav")
+                track = re.sub(r"^\d+_", "", path.stem)
+                loops.append({"name": name, "track": track, "role": guess_role(track), "stem": f"stems/{name}.wav",
+                              "bars": None})
+            truth: dict[str, Any] = {
+                "track_id": track_id, "corpus": "lmms", "project": str(project),
+                "tempo": info.tempo, "time_signature": list(info.timesig), "beats_per_bar": BEATS_PER_BAR,
+                "sample_rate": SAMPLE_RATE, "n_bars": n_bars,
+                "downbeats": [round(b * bar_s, 6) for b in range(n_bars)],
+                "duration": round(mix.shape[0] / SAMPLE_RATE, 6),
+                "loops": loops,
+            }
+            if raw:
+                layout = bar_activity(audio_stems, starts)
+                truth["layout"] = layout.astype(int).tolist()
+                truth["silent_stems"] = [lp["name"] for lp, col in zip(loops, layout.T) if not col.any()]
+            else:
+                truth.update(stems_missing=True, stems_reason=stems_reason, tracks=list(info.tracks))
+            write_truth(part, truth)
+            with atomic_path(audio_path(out, track_id, ext="wav")) as dest:
+                shutil.move(str(tmp / "mix.wav"), dest)  # the mix exactly as lmms wrote it
     return truth
 
 

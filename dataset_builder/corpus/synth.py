@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from nlc.atomic import atomic_dir
 from nlc.audio import write_wav
 from nlc.dataset_builder.corpus.synth_meta import synth_row
 from nlc.dataset_builder.corpus.synth_song import SongPlan, plan_song, render_song
@@ -70,15 +70,11 @@ def render_to_disk(out: Path, track_id: int, *, seed: int) -> SongPlan:
     """Render one song and write mix, stems and truth (the truth folder appears last, whole)."""
     plan = plan_song(track_id, seed=seed)
     mix, stems = render_song(plan)
-    final = truth_dir(out, track_id)
-    tmp = final.with_name(final.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    for kind, stem in zip(plan.kinds, stems):
-        write_wav(tmp / "stems" / f"{kind}.wav", stem)
-    write_truth(tmp, song_truth(plan))
-    write_wav(audio_path(out, track_id, ext="wav"), mix)
-    shutil.rmtree(final, ignore_errors=True)
-    os.replace(tmp, final)
+    with atomic_dir(truth_dir(out, track_id)) as tmp:
+        for kind, stem in zip(plan.kinds, stems):
+            write_wav(tmp / "stems" / f"{kind}.wav", stem)
+        write_truth(tmp, song_truth(plan))
+        write_wav(audio_path(out, track_id, ext="wav"), mix)
     return plan
 
 

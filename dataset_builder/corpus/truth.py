@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from nlc.atomic import write_text
 from nlc.dataset_builder.fma_metadata import track_id_str
 from nlc.errors import InputError
 
@@ -59,18 +59,12 @@ def bar_activity(stems: list[np.ndarray], bar_starts: np.ndarray, *, threshold_d
 
 
 def write_truth(folder: str | os.PathLike[str], truth: dict[str, Any]) -> Path:
-    """Write ``truth.json`` into ``folder`` atomically; checks the required keys first."""
+    """Write ``truth.json`` into ``folder`` atomically (through :mod:`nlc.atomic`); checks the required keys first."""
     required = ("track_id", "tempo", "downbeats", "n_bars", "loops")
     missing = [k for k in required if k not in truth]
     if missing:
         raise InputError(f"{folder}: truth lacks {missing}")
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".json", dir=folder)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(truth, fh, indent=1)
-    os.replace(tmp, folder / "truth.json")
-    return folder / "truth.json"
+    return write_text(Path(folder) / "truth.json", json.dumps(truth, indent=1))
 
 
 def read_truth(folder: str | os.PathLike[str]) -> dict[str, Any]:

@@ -40,6 +40,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
+    from nlc.atomic import write_json
     from nlc.dataset_builder.extraction import ExtractionConfig, extract_song
     from nlc.dataset_builder.extraction.pipeline import single_threaded
     from nlc.errors import NLCError
@@ -69,11 +70,7 @@ def _run(args: argparse.Namespace) -> int:
                 continue
             report["failed"].pop(song_id, None)
             report["done"][song_id] = {"loops": len(summary["loops"]), "pairs": summary["n_pairs"]}
-            tmp = report_path.with_suffix(".json.tmp")
-            tmp.write_text(json.dumps(report, indent=2) + "\n")
-            tmp.replace(report_path)
-    tmp = report_path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(report, indent=2) + "\n")
-    tmp.replace(report_path)
+            write_json(report_path, report, sort_keys=False)
+    write_json(report_path, report, sort_keys=False)
     print(f"extracted {len(report['done'])} songs into {out}, {failed} skipped this run")
     return 1 if failed else 0

@@ -1,21 +1,20 @@
 """Loop extraction of one song file into its folder ``OUT/<song_id>/``, atomically.
 
 The folder is assembled under a hidden temporary name in ``OUT`` and renamed into place
-only when complete, so a crash, a bad song or a killed worker never leaves a partial song
-folder; a resumed job can trust that an existing folder is finished.
+only when complete (:func:`nlc.atomic.atomic_dir`), so a crash, a bad song or a killed
+worker never leaves a partial song folder; a resumed job can trust that an existing
+folder is finished.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
-import uuid
 from pathlib import Path
 
 import numpy as np
 
+from nlc.atomic import atomic_dir
 from nlc.audio import load_audio, write_wav
 from nlc.dataset_builder.extraction.config import ExtractionConfig
 from nlc.dataset_builder.extraction.pipeline import Extraction, StepClock, extract_loops, loop_id
@@ -68,27 +67,6 @@ def _write_song(folder: Path, ex: Extraction, summary: dict, *, config: Extracti
         fh.write("\n")
 
 
-def _publish(tmp: Path, final: Path) -> None:
-    """Rename ``tmp`` to ``final``, replacing an older ``final`` folder if there is one.
-
-    Temporary files and folders are created private (0600/0700); the published folder
-    gets the ordinary permissions of the user's umask.
-    """
-    umask = os.umask(0)
-    os.umask(umask)
-    for root, dirs, files in os.walk(tmp):
-        os.chmod(root, 0o777 & ~umask)
-        for name in files:
-            os.chmod(os.path.join(root, name), 0o666 & ~umask)
-    if final.exists():
-        trash = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
-        os.rename(final, trash)
-        os.rename(tmp, final)
-        shutil.rmtree(trash, ignore_errors=True)
-    else:
-        os.rename(tmp, final)
-
-
 def extract_song(
     audio_path: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
@@ -136,9 +114,7 @@ def extract_song(
     clock.lap("decode")
     ex = extract_loops(audio, config=config, timings=timings, cpu_timings=cpu_timings)
     summary = summarise(ex, song_id=song_id, source=str(path), config=config)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{song_id}.", suffix=".tmp", dir=out))
-    try:
+    with atomic_dir(out / song_id) as tmp:
         clock = StepClock(timings, cpu_timings)
         _write_song(tmp, ex, summary, config=config, plot=plot)
         clock.lap("write")
@@ -147,8 +123,4 @@ def extract_song(
         with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
             json.dump(summary, fh, indent=2)
             fh.write("\n")
-        _publish(tmp, out / song_id)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return summary

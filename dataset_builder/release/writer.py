@@ -10,8 +10,9 @@ checked against an uninterrupted one and a dataset fingerprint means something:
   compression, and carry no timestamps (only the schema and the ``huggingface`` features);
 * audio is re-encoded to 16-bit PCM WAV by libsndfile, which writes no dates.
 
-The whole folder is written beside the target and swapped in at the end, so a killed
-release never leaves a half-written dataset where a good one was.
+The whole folder is written beside the target and swapped in at the end
+(:func:`nlc.atomic.atomic_dir`), so a killed release never leaves a half-written dataset
+where a good one was.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from nlc.atomic import atomic_dir
 from nlc.errors import InputError
 from nlc.provenance import file_sha256, package_versions
 
@@ -134,17 +136,10 @@ def split_counts(pairs: pd.DataFrame) -> dict[str, dict[str, int]]:
     return out
 
 
-def _swap_in(staging: Path, out: Path) -> None:
-    if out.exists():
-        if any(out.iterdir()) and not (out / PROTOCOL_JSON).is_file():
-            raise InputError(f"{out}: exists and is not an nlc-loops folder; refusing to replace it")
-        old = out.with_name(f".{out.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(out, old)
-        os.replace(staging, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(staging, out)
+def _check_replaceable(out: Path) -> None:
+    """Refuse to replace an existing folder unless it is empty or an nlc-loops folder."""
+    if out.exists() and any(out.iterdir()) and not (out / PROTOCOL_JSON).is_file():
+        raise InputError(f"{out}: exists and is not an nlc-loops folder; refusing to replace it")
 
 
 def write_release(out: str | os.PathLike[str], *, pairs: pd.DataFrame, loop_wav: Callable[[str], bytes],
@@ -176,11 +171,10 @@ def write_release(out: str | os.PathLike[str], *, pairs: pd.DataFrame, loop_wav:
     if missing:
         raise InputError(f"pairs table lacks column(s) {missing}")
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.with_name(f".{out.name}.partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
+    _check_replaceable(out)
+    for stale in out.parent.glob(f".{out.name}.*.tmp"):  # staging folder of a killed release
+        shutil.rmtree(stale, ignore_errors=True)
+    with atomic_dir(out) as staging:
         layout = write_pair_shards(staging, pairs, loop_wav, max_shard_rows=max_shard_rows)
         protocol_files = write_protocol_shards(staging, classification, ranking)
         data_files = {rel: file_sha256(staging / rel) for g in layout.values() for p in g.values() for rel in p}
@@ -208,8 +202,4 @@ def write_release(out: str | os.PathLike[str], *, pairs: pd.DataFrame, loop_wav:
         write_json(staging / PROTOCOL_JSON, info)
         write_json(staging / BUILD_REPORT, dict(build_report))
         (staging / CARD).write_text(render_card(info, pairs))
-        _swap_in(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return info

@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -93,21 +94,19 @@ def test_same_records_same_bytes(tiny_dataset: Path, tmp_path: Path) -> None:
 
 
 def test_release_refuses_to_replace_a_foreign_folder(tmp_path: Path) -> None:
-    from nlc.dataset_builder.release.writer import _swap_in
+    from nlc.dataset_builder.release.writer import _check_replaceable, write_release
 
-    staging = tmp_path / ".precious.partial"
-    staging.mkdir()
-    (staging / "protocol.json").write_text("{}")
     out = tmp_path / "precious"
     out.mkdir()
     (out / "thesis.tex").write_text("do not delete")
     with pytest.raises(InputError, match="not an nlc-loops folder"):
-        _swap_in(staging, out)
-    assert (out / "thesis.tex").is_file()
+        write_release(out, pairs=pd.DataFrame(columns=[*PAIR_COLUMNS, "split"]), loop_wav=lambda _: b"",
+                      classification=pd.DataFrame(), ranking=pd.DataFrame(), seed=0, build_report={})
+    assert [p.name for p in out.iterdir()] == ["thesis.tex"] and [p.name for p in tmp_path.iterdir()] == ["precious"]
     (out / "thesis.tex").unlink()
-    (out / "protocol.json").write_text('{"old": 1}')  # an older dataset folder is replaced
-    _swap_in(staging, out)
-    assert (out / "protocol.json").read_text() == "{}" and not staging.exists()
+    _check_replaceable(out)  # an empty folder is replaced
+    (out / "protocol.json").write_text('{"old": 1}')
+    _check_replaceable(out)  # and so is an older dataset folder
 
 
 def test_encode_wav_checks_shape() -> None:
