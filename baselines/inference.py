@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
@@ -26,6 +27,7 @@ from nlc.errors import InputError
 from nlc.features import log_mel_batch
 
 from .checkpoint import load_checkpoint
+from .models import SiameseNet
 from .stft_mix import StftCache, loop_key, mixed_log_mel
 
 DEFAULT_BATCH: int = 16
@@ -107,9 +109,10 @@ class SNNScorer:
     def __init__(self, checkpoint: str | os.PathLike[str], *, device: torch.device | None = None,
                  batch_size: int = DEFAULT_BATCH) -> None:
         self.device = device or default_device()
-        self.model, self.meta = load_checkpoint(Path(checkpoint), device=self.device)
-        if self.model.kind != "snn":
-            raise InputError(f"{checkpoint}: holds a {self.model.kind!r} model, not an SNN")
+        model, self.meta = load_checkpoint(Path(checkpoint), device=self.device)
+        if model.kind != "snn":
+            raise InputError(f"{checkpoint}: holds a {model.kind!r} model, not an SNN")
+        self.model = cast(SiameseNet, model)  # checkpoints of kind "snn" rebuild a SiameseNet
         self.batch_size = int(batch_size)
 
     @property

@@ -29,6 +29,7 @@ Choices the paper leaves open, made here and stored in every checkpoint
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import torch
 from torch import nn
@@ -84,7 +85,8 @@ class SkeletonConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> SkeletonConfig:
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        return cls(**fields)
 
     def conv_output_shape(self) -> tuple[int, int, int]:
         """(channels, frames, mel bins) after the convolutional part."""

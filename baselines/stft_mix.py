@@ -45,7 +45,8 @@ def loop_key(audio: np.ndarray) -> bytes:
     XXH3 hashes at memory speed (about 15 us for a 2-s loop here, against 0.5 ms for
     BLAKE2b); the key only has to tell loops apart, not resist an adversary.
     """
-    return xxhash.xxh3_128_digest(np.ascontiguousarray(audio, dtype=np.float32))
+    # ndarray is a buffer; numpy's stubs declare __buffer__ only for Python >= 3.12
+    return xxhash.xxh3_128_digest(np.ascontiguousarray(audio, dtype=np.float32))  # type: ignore[arg-type]
 
 
 def _planes(audio: np.ndarray) -> torch.Tensor:

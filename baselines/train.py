@@ -88,6 +88,7 @@ class TrainConfig:
 
 
 def _optimizer(cfg: TrainConfig, model: torch.nn.Module) -> torch.optim.Optimizer:
+    assert cfg.lr is not None  # __post_init__ fills in the optimizer's default
     if cfg.optimizer == "adam":
         return torch.optim.Adam(model.parameters(), lr=cfg.lr)
     return torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum)
@@ -181,7 +182,10 @@ def train_baseline(*, model: str, negatives: str, data: Path, out: Path, epochs:
 
     cache_dir = Path(cfg.cache_dir) if cfg.cache_dir else out / "cache"
     bar = tqdm(desc="caching features", unit="item", disable=not progress, leave=False)
-    tick = lambda name, n: bar.update(n)  # noqa: E731
+
+    def tick(name: str, n: int) -> None:
+        bar.update(n)
+
     train, val = (load_split(dataset, s, cache_dir=cache_dir, progress=tick) for s in ("train", "validation"))
     for split in (train, val):
         split.pair_mixes(tick) if cfg.model == "cnn" else split.loop_mels(tick)

@@ -102,7 +102,7 @@ def mcnemar(correct_a: np.ndarray, correct_b: np.ndarray) -> PairedTest:
     a, b_ = np.asarray(correct_a, bool), np.asarray(correct_b, bool)
     only_a, only_b = int(np.sum(a & ~b_)), int(np.sum(~a & b_))
     n = only_a + only_b
-    detail = {"only_a_correct": only_a, "only_b_correct": only_b}
+    detail: dict[str, float | int | str] = {"only_a_correct": only_a, "only_b_correct": only_b}
     if n == 0:
         return PairedTest(test="mcnemar-exact", statistic=None, p_value=1.0, n=0, detail=detail)
     if n < MCNEMAR_EXACT_BELOW:
@@ -151,7 +151,7 @@ def compare_results(
     differences = []
     for name, values in samples.items():
         low, high = np.quantile(values, [alpha, 1.0 - alpha])
-        side = min(np.mean(values <= 0.0), np.mean(values >= 0.0))
+        side = min(float(np.mean(values <= 0.0)), float(np.mean(values >= 0.0)))
         p = float(min(1.0, max(2.0 * side, 1.0 / n_resamples)))
         differences.append(Difference(
             figure=name, a=point_a[name], b=point_b[name], difference=point_b[name] - point_a[name],

@@ -47,7 +47,7 @@ def ranking_figures(ranks: np.ndarray) -> dict[str, float]:
 
 
 def classification_statistic(
-    labels: np.ndarray, scores: np.ndarray, methods: Sequence[str], *, threshold: float
+    labels: np.ndarray, scores: np.ndarray, methods: Sequence[str] | np.ndarray, *, threshold: float
 ) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
     """Vectorised :func:`classification_figures` for bootstrap index rows (chunk, n).
 

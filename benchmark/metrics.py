@@ -135,7 +135,7 @@ def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
 
 
 def method_accuracy(
-    labels: np.ndarray, scores: np.ndarray, methods: Sequence[str], *, threshold: float = 0.5
+    labels: np.ndarray, scores: np.ndarray, methods: Sequence[str] | np.ndarray, *, threshold: float = 0.5
 ) -> dict[str, float]:
     """Accuracy per protocol ``method`` (``positive`` and each negative sampling method).
 

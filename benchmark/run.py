@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -158,7 +159,8 @@ def run_benchmark(
 
     tick = time.perf_counter()
     cls_items = [
-        R.ClassificationItem(item_id=str(i), query_id=str(q), candidate_id=str(c), method=str(m), label=int(lab), score=float(s))
+        R.ClassificationItem(item_id=str(i), query_id=str(q), candidate_id=str(c), method=str(m),
+                             label=cast(Literal[0, 1], int(lab)), score=float(s))  # protocol labels are 0/1
         for i, q, c, m, lab, s in zip(cls["item_id"], cls["query_id"], cls["candidate_id"], cls["method"], cls["label"], scores)
     ]
     rank_items = [

@@ -24,6 +24,7 @@ def _build(args: argparse.Namespace) -> int:
     if not result.complete:
         print(f"stopped before release: re-run the same command to process the {result.pending} pending songs")
         return 0
+    assert result.info is not None  # a complete build wrote its release info
     counts = result.info["counts"]["splits"]
     print(f"wrote {args.out}: " + ", ".join(f"{s} {c['pairs']} pairs" for s, c in counts.items())
           + f"; groups {', '.join(result.info['groups'])}; see {Path(args.out) / 'build_report.json'}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from typing import SupportsInt, cast
 
 import pandas as pd
 
@@ -53,7 +54,7 @@ def protocol_items_digest(classification: pd.DataFrame, ranking: pd.DataFrame) -
         Columns ``query_id, candidate_id, label`` (label 1 marks the query's true target).
     """
     class_lines = [
-        _class_line(str(r.item_id), str(r.query_id), str(r.candidate_id), str(r.method), int(r.label))
+        _class_line(str(r.item_id), str(r.query_id), str(r.candidate_id), str(r.method), int(cast(SupportsInt, r.label)))
         for r in classification.itertuples(index=False)
     ]
     rank_lines = []

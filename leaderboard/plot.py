@@ -40,8 +40,8 @@ def scatter_svg(rows: Sequence[Row], *, width_in: float = 7.0, height_in: float 
     from matplotlib.figure import Figure
 
     points = [r for r in rows if PLOT_X in r.figures and PLOT_Y in r.figures]
-    rc = {"svg.hashsalt": "nlc-leaderboard", "svg.fonttype": "none", "font.size": 9, "path.simplify": False}
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context({"svg.hashsalt": "nlc-leaderboard", "svg.fonttype": "none", "font.size": 9,
+                                "path.simplify": False}):
         fig = Figure(figsize=(width_in, height_in))
         ax = fig.add_subplot()
         for i, row in enumerate(points):

@@ -70,7 +70,7 @@ def choose_groups(query_types: dict[str, str], *, per_type: int = 2, seed: int =
             hint = " (needs a vocal-aware role backend)" if source_type == "vocal" else ""
             notes.append(f"{source_type}: {len(eligible)} eligible source loop(s), {per_type} asked{hint}")
         take = min(per_type, len(eligible))
-        picked = rng.choice(len(eligible), size=take, replace=False) if take else []
+        picked: np.ndarray | list[int] = rng.choice(len(eligible), size=take, replace=False) if take else []
         chosen += [(eligible[i], source_type) for i in sorted(int(i) for i in picked)]
     if not chosen:
         raise InputError("no source loop of type drum, vocal or melody among the ranking queries")

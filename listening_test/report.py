@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -34,7 +34,7 @@ def _clean(value: Any) -> Any:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+    return [{cast(str, k): _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
 def analyse(responses: Responses, *, systems: list[str] | None = None) -> dict[str, Any]:

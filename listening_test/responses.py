@@ -14,6 +14,7 @@ import csv
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -97,7 +98,7 @@ def _check_cells(frame: pd.DataFrame, source: str, systems: tuple[str, ...] | No
             choices = allowed.get(column)
             if choices is not None and value not in choices:
                 raise InputError(f"{where}: unknown value {value!r}, expected one of {', '.join(choices)}")
-        rating = row.rating
+        rating = cast(str, row.rating)  # read as strings (pandas-stubs type cells as any scalar)
         if not rating.lstrip("+-").isdigit():
             raise InputError(f"{where}: {rating!r} is not an integer rating {RATING_MIN}-{RATING_MAX}")
         if not RATING_MIN <= int(rating) <= RATING_MAX:

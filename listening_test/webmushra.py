@@ -110,7 +110,11 @@ def lms_to_long(path: str | os.PathLike[str], manifest: Manifest, *, participant
         missing = [c for c in LMS_COLUMNS if c not in header]
         if missing:
             raise InputError(f"{path} line 1: missing webMUSHRA column(s) {', '.join(missing)} (is this lms.csv?)")
-        rows = [dict(r, _line=reader.line_num) for r in reader]
+        rows: list[dict[str, str]] = []
+        lines: list[int] = []  # file line of each row
+        for r in reader:
+            rows.append(r)
+            lines.append(reader.line_num)
     if participant_column is None:
         participant_column = next((c for c in PARTICIPANT_COLUMNS if c in header), None)
     elif participant_column not in header:
@@ -118,20 +122,20 @@ def lms_to_long(path: str | os.PathLike[str], manifest: Manifest, *, participant
     fields = header[header.index("session_test_id") + 1:header.index("trial_id")]
     clips = manifest.clip_index()
     out = []
-    for r, participant in zip(rows, _participants(rows, participant_column, fields), strict=True):
+    for r, line, participant in zip(rows, lines, _participants(rows, participant_column, fields), strict=True):
         trial = r["trial_id"].strip()
         group, sep, question = trial.partition("__")
         if not sep or question not in QUESTIONS:
-            raise InputError(f"{path} line {r['_line']}, column 'trial_id': {trial!r} is not <group>__<question>")
+            raise InputError(f"{path} line {line}, column 'trial_id': {trial!r} is not <group>__<question>")
         clip = r["stimuli"].strip()
         if clip not in clips:
-            raise InputError(f"{path} line {r['_line']}, column 'stimuli': clip {clip!r} not in the manifest")
+            raise InputError(f"{path} line {line}, column 'stimuli': clip {clip!r} not in the manifest")
         entry, item = clips[clip]
         if entry.group != group:
-            raise InputError(f"{path} line {r['_line']}, column 'stimuli': clip {clip!r} belongs to group {entry.group!r}, not {group!r}")
+            raise InputError(f"{path} line {line}, column 'stimuli': clip {clip!r} belongs to group {entry.group!r}, not {group!r}")
         rating = r["stimuli_rating"].strip()
         if rating.upper() == "NA" or rating == "":
             continue
         out.append({"participant": participant, "group": group, "source_type": entry.source_type,
-                    "system": item.system, "question": question, "rating": rating, "line": r["_line"]})
+                    "system": item.system, "question": question, "rating": rating, "line": line})
     return pd.DataFrame(out, columns=[*COLUMNS, "line"])

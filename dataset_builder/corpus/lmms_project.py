@@ -65,8 +65,9 @@ def read_project(path: str | os.PathLike[str]) -> ProjectInfo:
     if head is None:
         raise InputError(f"{path}: no <head> element")
     bpm = head.get("bpm")
-    if bpm is None and head.find("bpm") is not None:
-        bpm = head.find("bpm").get("value")
+    bpm_element = head.find("bpm")
+    if bpm is None and bpm_element is not None:
+        bpm = bpm_element.get("value")
     if bpm is None:
         raise InputError(f"{path}: no tempo in <head>")
     timesig = (int(head.get("timesig_numerator", 4)), int(head.get("timesig_denominator", 4)))

@@ -63,7 +63,8 @@ def beat_sync(features: np.ndarray, beat_frames: np.ndarray) -> np.ndarray:
     """
     import librosa
 
-    return librosa.util.sync(features, beat_frames, aggregate=np.mean)[:, -beat_frames.size:]
+    # librosa annotates idx as a Sequence, but takes (and its own examples pass) an index array
+    return librosa.util.sync(features, beat_frames, aggregate=np.mean)[:, -beat_frames.size:]  # type: ignore[arg-type]
 
 
 def _bar_change_rise(beat_frames: np.ndarray, mel_db: np.ndarray, beats_per_bar: int) -> np.ndarray:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
+from typing import cast
 
 import numpy as np
 
@@ -78,7 +79,8 @@ def stem_truth(stems: dict[str, np.ndarray], downbeats: np.ndarray, *, config, g
     starts = np.round(np.asarray(downbeats) * c.sr).astype(np.int64)
     active = interior_activity([np.asarray(stems[n]) for n in names], starts,
                                guard=int(round(guard_s * c.sr)))  # (bars, stems)
-    playing = active.any(axis=0)  # stems silent on every bar (muted tracks) are no loops
+    # stems silent on every bar (muted tracks) are no loops; any(axis=0) of the 2-D activity is an array
+    playing = cast(np.ndarray, active.any(axis=0))
     names = [n for n, p in zip(names, playing) if p]
     specs = [t for t, p in zip(specs, playing) if p]
     energy_arr, active = energy_arr[playing], active[:, playing]

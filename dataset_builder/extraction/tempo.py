@@ -65,7 +65,7 @@ def drift(env: np.ndarray, period: float, phase: float) -> float:
     frames = np.arange(env.size)
     shifts = np.linspace(-0.25 * period, 0.25 * period, 41)
     n_beats = int((env.size - 1 - phase) // period) + 1
-    offsets = []
+    offsets: list[float] = []
     for first in range(0, n_beats - SEGMENT_BEATS + 1, SEGMENT_BEATS):
         pos = phase + period * np.arange(first, first + SEGMENT_BEATS)
         scores = np.array([np.interp(pos + s, frames, env).sum() for s in shifts])
@@ -73,8 +73,8 @@ def drift(env: np.ndarray, period: float, phase: float) -> float:
             offsets.append(shifts[int(np.argmax(scores))])
     if len(offsets) < 2:
         return 0.0
-    offsets = np.asarray(offsets)
-    return float(1.4826 * np.median(np.abs(offsets - np.median(offsets))) / period)
+    spread = np.asarray(offsets)
+    return float(1.4826 * np.median(np.abs(spread - np.median(spread))) / period)
 
 
 def tempo_prior(bpm: np.ndarray, *, centre_bpm: float = PRIOR_BPM, octaves: float = PRIOR_OCTAVES) -> np.ndarray:

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
+from typing import SupportsInt, cast
 
 import numpy as np
 import pandas as pd
@@ -96,13 +98,15 @@ def freeze_classification(pairs: pd.DataFrame, *, seed: int) -> pd.DataFrame:
     pool = LoopPool.from_pairs(val)
     rows = []
     for k, (pair, method) in enumerate(zip(val.itertuples(index=False), methods)):
-        rows.append(_row(f"cls-{2 * k:06d}", "classification", pair.source_id, pair.target_id, 1, "positive"))
+        # _sorted_split made the pair columns str (pandas-stubs type cells as any scalar)
+        source_id, target_id, song_id = cast(str, pair.source_id), cast(str, pair.target_id), cast(str, pair.song_id)
+        rows.append(_row(f"cls-{2 * k:06d}", "classification", source_id, target_id, 1, "positive"))
         try:
-            recipe = draw_recipe(str(method), song_id=pair.song_id, pool=pool, rng=rng)
+            recipe = draw_recipe(str(method), song_id=song_id, pool=pool, rng=rng)
         except InputError as err:
             raise InputError(f"classification protocol, pair {pair.pair_id!r}: {err}") from None
-        candidate = recipe.other_loop_id or pair.target_id
-        rows.append(_row(f"cls-{2 * k + 1:06d}", "classification", pair.source_id, candidate, 0, recipe.method,
+        candidate = recipe.other_loop_id or target_id
+        rows.append(_row(f"cls-{2 * k + 1:06d}", "classification", source_id, candidate, 0, recipe.method,
                          recipe.shift_beats, recipe.permutation))
     return _frame(rows)
 
@@ -141,7 +145,8 @@ def freeze_ranking(pairs: pd.DataFrame, *, seed: int, n_candidates: int = RANKIN
             others = np.sort(rng.choice(others, size=n_candidates - 1, replace=False))
         chosen = np.concatenate([[q], others])[rng.permutation(others.size + 1)]
         for c, t in enumerate(chosen):
-            rows.append(_row(f"rnk-{q:04d}-{c:03d}", "ranking", pair.source_id, targets[t], int(t == q), "candidate"))
+            rows.append(_row(f"rnk-{q:04d}-{c:03d}", "ranking", cast(str, pair.source_id), targets[t], int(t == q),
+                             "candidate"))  # _sorted_split made source_id a str
     return _frame(rows)
 
 
@@ -154,7 +159,7 @@ def _shift_value(value: object) -> int | None:
 def _perm_value(value: object) -> tuple[int, ...]:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ()
-    return tuple(int(i) for i in value)  # type: ignore[union-attr]
+    return tuple(int(i) for i in cast(Iterable[SupportsInt], value))  # a list cell of beat indices
 
 
 def validate_table(table: pd.DataFrame, *, task: str, whole: bool = True) -> None:
@@ -178,15 +183,16 @@ def validate_table(table: pd.DataFrame, *, task: str, whole: bool = True) -> Non
             raise InputError(f"{where}: task is {row.task!r}")
         if row.method not in _TASK_METHODS[task]:
             raise InputError(f"{where}: method {row.method!r} not in {_TASK_METHODS[task]}")
-        if int(row.label) not in (0, 1) or (row.method in METHODS and int(row.label) != 0) or (
-                row.method == "positive" and int(row.label) != 1):
+        label = int(cast(SupportsInt, row.label))  # an int64 column (pandas-stubs type cells as any scalar)
+        if label not in (0, 1) or (row.method in METHODS and label != 0) or (
+                row.method == "positive" and label != 1):
             raise InputError(f"{where}: label {row.label!r} does not fit method {row.method!r}")
         if not isinstance(row.query_id, str) or not isinstance(row.candidate_id, str):
             raise InputError(f"{where}: query_id and candidate_id must be loop ids")
         shift_beats, perm = _shift_value(row.shift_beats), _perm_value(row.permutation)
         if row.method in METHODS:
             other = row.candidate_id if row.method in ("random", "selected") else None
-            NegativeRecipe(row.method, other, shift_beats, perm or None)
+            NegativeRecipe(cast(str, row.method), other, shift_beats, perm or None)  # one of METHODS
         elif shift_beats is not None or perm:
             raise InputError(f"{where}: a {row.method!r} row takes no shift_beats or permutation")
     if whole and task == "ranking" and len(table):
