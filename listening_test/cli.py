@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import cast
 
 FORMATTER = argparse.ArgumentDefaultsHelpFormatter
 
@@ -92,7 +93,7 @@ def _serve(args: argparse.Namespace) -> int:
     from nlc.listening_test.server import make_server
 
     server = make_server(args.stimuli, args.db, host=args.host, port=args.port)
-    host, port = server.server_address[:2]
+    host, port = cast("tuple[str, int]", server.server_address[:2])  # getsockname() of an AF_INET socket
     print(f"serving http://{host}:{port}/questionnaire/index.html ; answers -> {args.db} "
           f"; export: http://{host}:{port}/api/export.csv (Ctrl-C stops)", file=sys.stderr)
     try:

@@ -5,7 +5,9 @@ stored, so a crash of the server (or the machine) loses nothing that was acknowl
 Submissions are checked against the stimulus manifest: the clip ids come from the page,
 the systems and source types from the manifest (never from the browser), each clip of
 the group must be rated on each question with an integer 1-5, and a participant can
-submit a group once (a second try is refused, the first answer stays).
+submit a group once (a second try is refused, the first answer stays). Participant and
+group must be strings SQLite can hold (no lone surrogates, no control characters); anything
+else is an :class:`~nlc.errors.InputError` before the database is touched.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import io
 import json
 import os
 import sqlite3
+import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -60,12 +63,26 @@ def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
     return conn
 
 
+def _text(payload: dict, key: str) -> str:
+    """``payload[key]`` stripped: a string that encodes to UTF-8 and holds no control characters."""
+    value = payload.get(key, "")
+    if not isinstance(value, str):
+        raise InputError(f"submission: {key!r} must be a string")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"submission: {key!r} is not valid Unicode (lone surrogate)") from None
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise InputError(f"submission: {key!r} holds a control character")
+    return value.strip()
+
+
 def check_submission(payload: Any, manifest: Manifest) -> list[tuple[str, str, str, str, str, int]]:
     """Validate a posted submission; return ``(group, source_type, system, clip, question, rating)`` rows."""
     if not isinstance(payload, dict):
         raise InputError("submission must be a JSON object")
-    participant = str(payload.get("participant", "")).strip()
-    group_id = str(payload.get("group", "")).strip()
+    participant = _text(payload, "participant")
+    group_id = _text(payload, "group")
     if not participant or len(participant) > 200:
         raise InputError("submission: missing or overlong 'participant'")
     group = next((g for g in manifest.groups if g.group == group_id), None)
@@ -98,12 +115,16 @@ def check_submission(payload: Any, manifest: Manifest) -> list[tuple[str, str, s
 def store_submission(conn: sqlite3.Connection, payload: dict, manifest: Manifest) -> int:
     """Check and store one submission in a single transaction; return the number of ratings."""
     rows = check_submission(payload, manifest)
-    participant = str(payload["participant"]).strip()
+    participant = _text(payload, "participant")
     received = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    try:
+        raw = json.dumps(payload, sort_keys=True)  # ASCII: lone surrogates in extra keys are escaped
+    except (RecursionError, ValueError):
+        raise InputError("submission: nested too deeply to store") from None
     try:
         with conn:  # one transaction: all ratings or none
             cur = conn.execute("INSERT INTO submissions (participant, group_id, received, payload) VALUES (?, ?, ?, ?)",
-                               (participant, rows[0][0], received, json.dumps(payload, sort_keys=True)))
+                               (participant, rows[0][0], received, raw))
             conn.executemany(
                 "INSERT INTO answers (submission_id, participant, group_id, source_type, system, clip, question, rating)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(cur.lastrowid, participant, *row) for row in rows])
