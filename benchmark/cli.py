@@ -26,10 +26,19 @@ def _log(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
+def _sandbox(args: argparse.Namespace):
+    """The sandbox limits the options ask for, or None (``--sandbox`` not given)."""
+    if not args.sandbox:
+        return None
+    from nlc.sandbox import SandboxLimits
+
+    return SandboxLimits(timeout_s=args.timeout, memory_mb=args.memory_mb, max_processes=args.max_processes)
+
+
 def _validate(args: argparse.Namespace) -> int:
     from nlc.benchmark.validate import validate_submission
 
-    print(validate_submission(args.submission, seed=args.seed).summary())
+    print(validate_submission(args.submission, seed=args.seed, sandbox=_sandbox(args)).summary())
     return 0
 
 
@@ -42,6 +51,7 @@ def _run(args: argparse.Namespace) -> int:
     results = run_benchmark(
         args.submission, data, seed=args.seed, device=args.device, batch_size=args.batch_size,
         n_resamples=args.n_resamples, progress=not args.no_progress, name=args.name, log=_log,
+        sandbox=_sandbox(args),
     )
     save_results(results, args.out)
     print(run_report(results))
@@ -84,6 +94,19 @@ def _common_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
 
 
+def add_sandbox_options(p: argparse.ArgumentParser, *, always: bool = False) -> None:
+    """``--sandbox`` (unless ``always``) and its limits; defaults from :class:`nlc.sandbox.SandboxLimits`."""
+    if not always:
+        p.add_argument("--sandbox", action="store_true",
+                       help="run the submission in a bubblewrap sandbox: no network, no view of the dataset or "
+                            "of your files, its own user and processes, the limits below (see docs/benchmark.md)")
+    p.add_argument("--timeout", type=float, default=3600.0, help="sandbox: wall-clock limit of the whole run, seconds")
+    p.add_argument("--memory-mb", type=int, default=16384,
+                   help="sandbox: address-space limit of the submission in MiB (0: none; CUDA needs 0)")
+    p.add_argument("--max-processes", type=_positive_int, default=256,
+                   help="sandbox: processes and threads the submission may add")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "validate", formatter_class=_FMT, help="check a submission file on generated audio in seconds",
@@ -92,6 +115,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("submission", type=Path, help="the submission's .py file (see docs/benchmark.md)")
     p.add_argument("--seed", type=int, default=0, help="seed of the generated noise")
+    add_sandbox_options(p)
     p.set_defaults(handler=_validate)
 
     p = subparsers.add_parser(
@@ -105,6 +129,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, help="results JSON file to write")
     p.add_argument("--name", help="model name in the results; unset: the file stem, or the folder name of a submission.py")
     _common_run_options(p)
+    add_sandbox_options(p)
     p.set_defaults(handler=_run)
 
     p = subparsers.add_parser(

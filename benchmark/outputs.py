@@ -13,16 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from nlc.errors import SubmissionError
-
-
-def to_numpy(value: Any, *, what: str) -> np.ndarray:
-    """A numpy array from a numpy array/scalar or a torch tensor, else :class:`SubmissionError`."""
-    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
-        value = value.detach().cpu().numpy()
-    if not isinstance(value, (np.ndarray, np.generic)):
-        raise SubmissionError(f"{what} returned {type(value).__name__}, expected a numpy array or torch tensor")
-    return np.asarray(value)
+from nlc.errors import SubmissionError, SubmissionRaised
+from nlc.protocol import to_numpy
 
 
 def _real(array: np.ndarray, *, what: str) -> np.ndarray:
@@ -58,8 +50,10 @@ def call(fn: Callable[..., Any], *args: np.ndarray, what: str) -> Any:
     """Call a submission function; any exception becomes a one-line :class:`SubmissionError`."""
     try:
         return fn(*args)
+    except SubmissionRaised as exc:  # raised by the submission in the sandbox: reported as if raised here
+        raise SubmissionError(f"{what} {exc}") from None
     except SubmissionError:
         raise
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # sys.exit() in score() is a broken submission, not the end of the run
         message = str(exc).strip().splitlines()
         raise SubmissionError(f"{what} raised {type(exc).__name__}: {message[0] if message else ''}".rstrip(": ")) from exc

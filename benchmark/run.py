@@ -12,9 +12,8 @@ requested device, which a submission may read to place its model.
 from __future__ import annotations
 
 import os
-import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,10 +29,9 @@ from nlc.benchmark.scoring import DEFAULT_BATCH_SIZE, AudioFn, check_nonempty, r
 from nlc.benchmark.validate import validate_loaded
 from nlc.errors import InputError
 from nlc.provenance import file_sha256, package_versions
-from nlc.protocol import load_submission
+from nlc.protocol import DEVICE_ENV, LoadedSubmission, load_submission, seed_everything
+from nlc.sandbox import SandboxLimits, open_sandboxed
 
-DEVICE_ENV: str = "NLC_DEVICE"
-"""Environment variable telling a submission which device to use (``cpu`` or ``cuda``)."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +44,8 @@ class ProtocolData:
     classification: pd.DataFrame
     ranking: pd.DataFrame
     audio_fn: AudioFn
+    folder: Path | None = None
+    """The dataset folder, kept out of a sandboxed submission's sight; None for generated data."""
 
 
 def open_protocol(path: str | os.PathLike[str]) -> ProtocolData:
@@ -56,7 +56,7 @@ def open_protocol(path: str | os.PathLike[str]) -> ProtocolData:
     return ProtocolData(
         protocol_version=str(ds.info.protocol_version), content_hash=ds.info.content_hash,
         dataset_fingerprint=ds.info.dataset_fingerprint, classification=ds.classification(),
-        ranking=ds.ranking(), audio_fn=ds.loop_audio,
+        ranking=ds.ranking(), audio_fn=ds.loop_audio, folder=Path(path).resolve(),
     )
 
 
@@ -76,17 +76,6 @@ def model_name(path: Path) -> str:
     return path.parent.name if path.stem == "submission" else path.stem
 
 
-def seed_everything(seed: int) -> None:
-    """Seed Python's, numpy's legacy and torch's global generators (for submissions that use them)."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is a dependency
-        return
-    torch.manual_seed(seed)
-
-
 def run_benchmark(
     submission: str | os.PathLike[str],
     data: ProtocolData,
@@ -99,6 +88,8 @@ def run_benchmark(
     progress: bool = False,
     name: str | None = None,
     log: Callable[[str], None] = lambda _: None,
+    sandbox: SandboxLimits | None = None,
+    hide: Sequence[str | os.PathLike[str]] = (),
 ) -> R.BenchmarkResults:
     """Validate, score and evaluate one submission on the frozen protocol.
 
@@ -125,22 +116,41 @@ def run_benchmark(
         file called ``submission.py`` (a trained run folder, ``runs/NAME/submission.py``).
     log : callable, default no-op
         Receives one line per stage (the CLI prints them on stderr).
+    sandbox : SandboxLimits or None, default None
+        Run the submission in a sandbox with these limits (:mod:`nlc.sandbox`): it is handed
+        the audio of each batch and never sees the dataset; None runs it in this process.
+    hide : sequence of path-like, default ()
+        More folders a sandboxed submission must not see (a leaderboard), besides the dataset.
 
     Raises
     ------
     SubmissionError
-        The submission breaks the protocol (on generated audio or on real data).
+        The submission breaks the protocol (on generated audio or on real data), or a limit.
     InputError
         Empty or malformed protocol tables.
     """
     start = time.perf_counter()
-    stages: dict[str, float] = {}
     check_nonempty(data.classification, data.ranking, "dataset")
     check_device(device)
+    path = Path(submission).resolve()
+    if sandbox is not None:
+        hidden = [*hide, *([data.folder] if data.folder is not None else [])]
+        with open_sandboxed(path, seed=seed, device=device, limits=sandbox, hide=hidden) as boxed:
+            return _evaluate(boxed, path, data, start=start, seed=seed, device=device, batch_size=batch_size,
+                             n_resamples=n_resamples, confidence=confidence, progress=progress, name=name, log=log)
     os.environ[DEVICE_ENV] = device
     seed_everything(seed)
-    path = Path(submission).resolve()
-    sub = load_submission(path)
+    return _evaluate(load_submission(path), path, data, start=start, seed=seed, device=device, batch_size=batch_size,
+                     n_resamples=n_resamples, confidence=confidence, progress=progress, name=name, log=log)
+
+
+def _evaluate(
+    sub: LoadedSubmission, path: Path, data: ProtocolData, *, start: float, seed: int, device: str,
+    batch_size: int, n_resamples: int, confidence: float, progress: bool, name: str | None,
+    log: Callable[[str], None],
+) -> R.BenchmarkResults:
+    """Everything after loading: validate, score both tables, compute figures, assemble the results."""
+    stages: dict[str, float] = {}
     report = validate_loaded(sub, seed=seed)
     log(report.summary())
     stages["load_and_validate"] = time.perf_counter() - start

@@ -27,7 +27,7 @@ from nlc.benchmark.outputs import call, check_embeddings, check_scores
 from nlc.errors import InputError
 from nlc.loops.negatives import apply_recipe
 from nlc.loops.protocol_tables import row_recipe
-from nlc.protocol import Submission
+from nlc.protocol import LoadedSubmission
 
 AudioFn = Callable[[list[str]], np.ndarray]
 DEFAULT_BATCH_SIZE: int = 64
@@ -84,7 +84,7 @@ def pair_audio(rows: pd.DataFrame, audio: np.ndarray, q: np.ndarray, c: np.ndarr
 
 
 def score_pairs(
-    sub: Submission, table: pd.DataFrame, audio_fn: AudioFn, *,
+    sub: LoadedSubmission, table: pd.DataFrame, audio_fn: AudioFn, *,
     batch_size: int = DEFAULT_BATCH_SIZE, progress: bool = False, desc: str = "scoring",
     block_rows: int = BLOCK_ROWS,
 ) -> np.ndarray:
@@ -129,7 +129,7 @@ def _key_audio(keys: list[tuple], audio_fn: AudioFn) -> np.ndarray:
 
 
 def _embed_all(
-    sub: Submission, table: pd.DataFrame, audio_fn: AudioFn, *, batch_size: int, progress: bool,
+    sub: LoadedSubmission, table: pd.DataFrame, audio_fn: AudioFn, *, batch_size: int, progress: bool,
 ) -> dict[tuple, np.ndarray]:
     """Embeddings of every distinct query loop and every distinct materialised candidate.
 
@@ -151,7 +151,7 @@ def _embed_all(
 
 
 def rank_queries(
-    sub: Submission, table: pd.DataFrame, audio_fn: AudioFn, *,
+    sub: LoadedSubmission, table: pd.DataFrame, audio_fn: AudioFn, *,
     batch_size: int = DEFAULT_BATCH_SIZE, progress: bool = False,
 ) -> list[RankedQuery]:
     """Ranking scores of every query's candidates (``embed`` distance if defined, else ``score``).

@@ -31,7 +31,8 @@ import numpy as np
 from nlc.benchmark.outputs import call, check_embeddings, check_scores
 from nlc.errors import SubmissionError
 from nlc.spec import BEAT_SAMPLES, LOOP_SAMPLES, SAMPLE_RATE
-from nlc.protocol import Submission, load_submission
+from nlc.protocol import LoadedSubmission, load_submission
+from nlc.sandbox import SandboxLimits, open_sandboxed
 
 BATCH_SIZES: tuple[int, ...] = (1, 3, 8)
 """Batch sizes the validator calls ``score`` and ``embed`` with."""
@@ -89,18 +90,18 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.allclose(a, b, rtol=RTOL, atol=ATOL * scale))
 
 
-def _score(sub: Submission, src: np.ndarray, tgt: np.ndarray, what: str) -> np.ndarray:
+def _score(sub: LoadedSubmission, src: np.ndarray, tgt: np.ndarray, what: str) -> np.ndarray:
     # Fresh copies: a submission that writes into its inputs must not corrupt later checks.
     out = call(sub.score, src.copy(), tgt.copy(), what=f"score() on {what}")
     return check_scores(out, len(src), what=f"score() on {what}")
 
 
-def _embed(sub: Submission, loops: np.ndarray, what: str, dim: int | None) -> np.ndarray:
+def _embed(sub: LoadedSubmission, loops: np.ndarray, what: str, dim: int | None) -> np.ndarray:
     out = call(sub.embed, loops.copy(), what=f"embed() on {what}")
     return check_embeddings(out, len(loops), dim=dim, what=f"embed() on {what}")
 
 
-def validate_loaded(sub: Submission, *, seed: int = 0) -> ValidationReport:
+def validate_loaded(sub: LoadedSubmission, *, seed: int = 0) -> ValidationReport:
     """Run checks 2-4 on an already loaded submission (the runner uses this too)."""
     start = time.perf_counter()
     names, loops = generated_loops(seed=seed)
@@ -154,7 +155,8 @@ def _check_score_follows_distance(scores: np.ndarray, dist: np.ndarray, names: l
                 )
 
 
-def validate_submission(path: str | os.PathLike[str], *, seed: int = 0) -> ValidationReport:
+def validate_submission(path: str | os.PathLike[str], *, seed: int = 0,
+                        sandbox: SandboxLimits | None = None) -> ValidationReport:
     """Load a submission file and check it keeps the protocol (see the module docstring).
 
     Parameters
@@ -162,11 +164,17 @@ def validate_submission(path: str | os.PathLike[str], *, seed: int = 0) -> Valid
     path : path-like
         The submission's ``.py`` file.
     seed : int, default 0
-        Seed of the generated noise.
+        Seed of the generated noise (and, in a sandbox, of the global generators before ``load_model()``).
+    sandbox : SandboxLimits or None, default None
+        Load and call the submission in a sandbox with these limits (:mod:`nlc.sandbox`);
+        None loads it in this process.
 
     Raises
     ------
     SubmissionError
         One line naming the first problem found.
     """
+    if sandbox is not None:
+        with open_sandboxed(path, seed=seed, limits=sandbox) as boxed:
+            return validate_loaded(boxed, seed=seed)
     return validate_loaded(load_submission(Path(path)), seed=seed)

@@ -12,16 +12,24 @@ not comparable, so :func:`nlc.leaderboard.submit.submit_entry` refuses them. Lay
 A board may be created *awaiting* its release (``protocol_hash`` is null): it states which
 release it is for (e.g. the FMA build) and accepts no entries until
 ``nlc-bench leaderboard init --data <that build> --board BOARD`` binds it.
+
+Every write to a board (``init``, ``submit``, ``verify``'s record, ``render``) holds the
+board's lock, :func:`board_lock` (``BOARD/.board.lock``, an OS file lock through
+``filelock``), so two commands on one board never interleave their read-check-write steps.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from nlc.atomic import write_text
@@ -33,6 +41,42 @@ CONFIG_NAME: str = "board.json"
 SUBMISSIONS_DIR: str = "submissions"
 DEFAULT_BOARD: Path = Path(__file__).resolve().parent / "board"
 """The repository's public board (the FMA release): ``leaderboard/board/``."""
+LOCK_NAME: str = ".board.lock"
+"""The board's lock file (left in place between writers; ignored by git)."""
+LOCK_TIMEOUT_S: float = 120.0
+"""How long a writer waits for another writer of the same board before giving up."""
+
+_locks: dict[str, FileLock] = {}
+_locks_guard = threading.Lock()
+
+
+@contextmanager
+def board_lock(board: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold the board's exclusive lock: other processes and threads wait, up to :data:`LOCK_TIMEOUT_S`.
+
+    Reentrant within one thread (a write that holds it may call another that takes it).
+    The board folder must exist.
+
+    Raises
+    ------
+    InputError
+        If the folder does not exist, or another writer held the lock for the whole timeout.
+    """
+    board = Path(board)
+    if not board.is_dir():
+        raise InputError(f"{board}: no such board folder")
+    path = str((board / LOCK_NAME).resolve())
+    with _locks_guard:  # one FileLock per lock file and process: its count and descriptor are per thread
+        lock = _locks.setdefault(path, FileLock(path, thread_local=True))
+    try:
+        lock.acquire(timeout=LOCK_TIMEOUT_S)
+    except Timeout:
+        raise InputError(f"{path}: another command has been writing this board for over "
+                         f"{LOCK_TIMEOUT_S:g} s; try again when it is done") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 class BoardConfig(BaseModel):
@@ -143,19 +187,29 @@ def init_board(
         If neither ``data`` nor ``release`` (nor an existing config) names the release.
     """
     board = Path(board)
-    existing = load_board(board) if (board / CONFIG_NAME).is_file() else None
     fields: dict[str, Any] = {}
-    if data is not None:
+    if data is not None:  # read (and hash-checked) before the board is locked: it takes a while
         fields = _dataset_release(Path(data))
         from nlc.benchmark.results import SCHEMA_VERSION
 
         fields["results_schema_version"] = str(SCHEMA_VERSION)
+    if not release and not (board / CONFIG_NAME).is_file():
+        raise InputError(f"{board}: name the release with --release or bind a dataset with --data")
+    board.mkdir(parents=True, exist_ok=True)
+    with board_lock(board):
+        return _init_locked(board, fields, data is not None, release, title)
+
+
+def _init_locked(board: Path, fields: dict[str, Any], bind: bool, release: str | None,
+                 title: str | None) -> BoardConfig:
+    """The read-check-write part of :func:`init_board`, run under the board's lock."""
+    existing = load_board(board) if (board / CONFIG_NAME).is_file() else None
     if existing is not None and not existing.awaiting:
         same = {k: getattr(existing, k) for k in ("protocol_version", "protocol_hash", "dataset_fingerprint")}
-        if data is None or any(fields[k] != v for k, v in same.items()):
+        if not bind or any(fields[k] != v for k, v in same.items()):
             raise IntegrityError(
                 f"{board / CONFIG_NAME}: board already bound to protocol {existing.protocol_version} "
-                f"(hash {existing.protocol_hash[:12]}); a different release needs a new board"
+                f"(hash {(existing.protocol_hash or '')[:12]}); a different release needs a new board"
             )
         return existing
     if existing is not None and release and release != existing.release:
@@ -168,8 +222,8 @@ def init_board(
         title=title or (existing.title if existing else f"nlc-bench leaderboard: {release} release"),
         release=release,
         created=existing.created if existing else now,
-        bound=now if data is not None else None,
-        note="" if data is not None else (
+        bound=now if bind else None,
+        note="" if bind else (
             f"No {release} build of nlc-loops is bound to this board yet. Once one exists, bind it with "
             f"`nlc-bench leaderboard init --data <that nlc-loops/> --board <this folder>`, then submit."
         ),

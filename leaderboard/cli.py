@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from nlc.benchmark.cli import add_sandbox_options
+
 DEFAULT_BOARD = Path(__file__).resolve().parent / "board"  # = nlc.leaderboard.board.DEFAULT_BOARD
 
 
@@ -23,6 +25,8 @@ def _init(args: argparse.Namespace) -> int:
     if config.awaiting:
         print(f"{args.board}: board for the {config.release} release, awaiting its dataset build")
     else:
+        # a bound board records both (init_board sets them together)
+        assert config.protocol_hash is not None and config.dataset_fingerprint is not None
         print(f"{args.board}: board for the {config.release} release, protocol {config.protocol_version} "
               f"(hash {config.protocol_hash[:12]}, fingerprint {config.dataset_fingerprint[:12]})")
     return 0
@@ -45,15 +49,15 @@ def _verify(args: argparse.Namespace) -> int:
     from nlc.leaderboard.verify import verify_entry
 
     record = verify_entry(args.entry, model=args.model, data=args.data, board=args.board,
-                          timeout_s=args.timeout, memory_mb=args.memory_mb,
-                          isolate_network=False if args.no_netns else None, device=args.device)
+                          timeout_s=args.timeout, memory_mb=args.memory_mb, max_processes=args.max_processes,
+                          device=args.device)
     board = args.board if args.board is not None else Path(args.entry).parent.parent
     if not args.no_render:
         render_board(board)
     if record.status == "verified":
         print(f"{args.entry}: verified ({record.n_scores} scores, max relative difference "
               f"{record.max_rel_diff:.3g}, {record.n_ranks} ranks identical, {record.wall_s:.1f} s; "
-              f"network: {record.network})")
+              f"sandboxed, network: {record.network})")
         return 0
     print(f"{args.entry}: NOT verified: {record.reason}")
     return 1
@@ -101,13 +105,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--model", required=True, help="the submitted model file; its SHA-256 must match the entry's model.sha256")
     p.add_argument("--data", default="nlc-loops", help="the dataset build the board is bound to")
     p.add_argument("--board", default=None, help="board folder; None: the folder above the entry's submissions/")
-    p.add_argument("--timeout", type=float, default=3600.0, help="wall-clock limit of the re-run, in seconds")
-    p.add_argument("--memory-mb", type=int, default=16384,
-                   help="address-space limit (RLIMIT_AS) of the re-run, in MiB; 0: none (needed for CUDA)")
+    add_sandbox_options(p, always=True)
     p.add_argument("--device", choices=("cpu", "cuda"), default=None,
                    help="device of the re-run; None: the submitted run's")
-    p.add_argument("--no-netns", action="store_true",
-                   help="do not use `unshare --net` even if available (in-process network guard only)")
     p.add_argument("--no-render", action="store_true", help="do not re-render the board afterwards")
     p.set_defaults(handler=_verify)
 

@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from nlc.errors import InputError
-from nlc.leaderboard.board import SUBMISSIONS_DIR, write_json_atomic
+from nlc.leaderboard.board import SUBMISSIONS_DIR, board_lock, write_json_atomic
 
 ENTRY_FORMAT: int = 1
 """Version of the entry file layout written by this module."""
@@ -131,8 +131,13 @@ def load_entry(path: str | os.PathLike[str]) -> Entry:
 
 
 def save_entry(board: str | os.PathLike[str], entry: Entry) -> Path:
-    """Write an entry to ``BOARD/submissions/<slug>.json`` atomically."""
-    return write_json_atomic(entry_path(board, entry.slug), entry.model_dump(mode="json"))
+    """Write an entry to ``BOARD/submissions/<slug>.json`` atomically, holding the board's lock.
+
+    It overwrites: a caller that must not (``submit`` without ``replace``) checks, under
+    :func:`~nlc.leaderboard.board.board_lock` held around both, that the file is absent.
+    """
+    with board_lock(board):
+        return write_json_atomic(entry_path(board, entry.slug), entry.model_dump(mode="json"))
 
 
 def entry_files(board: str | os.PathLike[str]) -> list[Path]:

@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 
 from nlc.atomic import write_text
-from nlc.leaderboard.board import DEFAULT_BOARD, BoardConfig, load_board
+from nlc.leaderboard.board import DEFAULT_BOARD, BoardConfig, board_lock, load_board
 from nlc.leaderboard.entry import load_entries
 from nlc.leaderboard.columns import COLUMNS, Figure, Row, method_columns, row_of
 from nlc.leaderboard.plot import scatter_svg
@@ -148,9 +148,15 @@ def render_html(config: BoardConfig, rows: list[Row]) -> str:
 
 
 def render_board(board: str | os.PathLike[str] = DEFAULT_BOARD) -> None:
-    """Write ``BOARD/README.md`` and ``BOARD/index.html`` from the board's config and entries."""
+    """Write ``BOARD/README.md`` and ``BOARD/index.html`` from the board's config and entries.
+
+    Holds the board's lock throughout, so the files show one state of the board and a
+    render started before a submission cannot overwrite the one made after it.
+    """
     board = Path(board)
-    config = load_board(board)
-    rows = sorted_rows(board)
-    for name, text in (("README.md", render_markdown(config, rows)), ("index.html", render_html(config, rows))):
-        write_text(board / name, text)
+    load_board(board)  # a missing or malformed board is reported as such, before locking
+    with board_lock(board):
+        config = load_board(board)
+        rows = sorted_rows(board)
+        for name, text in (("README.md", render_markdown(config, rows)), ("index.html", render_html(config, rows))):
+            write_text(board / name, text)

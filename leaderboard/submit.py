@@ -4,36 +4,48 @@
 it for every baseline). A submission is refused unless the result file passes every check
 of :func:`nlc.leaderboard.checks.check_results`; it is also refused when the board already
 holds an entry of the same name (same slug) unless ``replace=True``, or an entry of the
-same model file (SHA-256) with identical per-item outputs under another name (the same run
-submitted twice; baselines sharing a submission file but not their weights differ in outputs).
+same model file (SHA-256) under another name whose per-item outputs agree with the new ones
+within the verification tolerance (:func:`nlc.leaderboard.agreement.compare_outputs`: the
+same run, reproduced or resubmitted with scores nudged; baselines sharing a submission file
+but not their weights differ in outputs). Both checks and the write happen under the board's
+lock (:func:`nlc.leaderboard.board.board_lock`), so concurrent submissions cannot both pass them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
-
 from nlc.benchmark.results import BenchmarkResults
 from nlc.errors import InputError
-from nlc.leaderboard.board import DEFAULT_BOARD, load_board
+from nlc.leaderboard.agreement import compare_outputs
+from nlc.leaderboard.board import DEFAULT_BOARD, board_lock, load_board
 from nlc.leaderboard.checks import check_results_file, results_from_entry
 from nlc.leaderboard.entry import (
     Entry, check_url, entry_files, entry_path, load_entry, results_digest, save_entry, slugify,
 )
 
 
-def outputs_digest(results: BenchmarkResults) -> str:
-    """SHA-256 of a run's per-item outputs (classification scores, then ranking scores)."""
-    digest = hashlib.sha256()
-    for item in sorted(results.classification, key=lambda c: c.item_id):
-        digest.update(item.item_id.encode() + np.float64(item.score).tobytes())
-    for query in sorted(results.ranking, key=lambda q: q.query_id):
-        digest.update(query.query_id.encode() + np.asarray(query.scores, dtype=np.float64).tobytes())
-    return digest.hexdigest()
+def find_same_run(board: str | os.PathLike[str], results: BenchmarkResults, *,
+                  skip: Path | None = None) -> tuple[Path, Entry] | None:
+    """The first entry (file order) whose run ``results`` repeats, or None.
+
+    A repeat has the same model file (``model.sha256``) and per-item outputs that agree
+    within the verification tolerance (:func:`~nlc.leaderboard.agreement.compare_outputs`
+    with its defaults: same items, scores within SCORE_RTOL/SCORE_ATOL, identical ranks and
+    decisions). ``skip`` is an entry file left out (the one being replaced). An unreadable
+    entry raises InputError naming it rather than being passed over. Call it under the
+    board's lock, or an entry written meanwhile is missed.
+    """
+    for other in entry_files(board):
+        if skip is not None and other.name == skip.name:
+            continue
+        previous = load_entry(other)
+        earlier = results_from_entry(previous, source=str(other))
+        if earlier.model.sha256 == results.model.sha256 and compare_outputs(earlier, results).reproduced:
+            return other, previous
+    return None
 
 
 def _utc_now() -> str:
@@ -73,28 +85,29 @@ def submit_entry(
     IntegrityError
         The results do not belong to the board or a figure is not earned (names the field).
     InputError
-        Unreadable results, a bad link, or a duplicate entry.
+        Unreadable results, a bad link, a duplicate entry (naming it), or a board that
+        another command kept locked for :data:`~nlc.leaderboard.board.LOCK_TIMEOUT_S`.
     """
     board = Path(board)
     config = load_board(board)
-    results = check_results_file(results_path, config)
+    results = check_results_file(results_path, config)  # the slow part, before the board is locked
     slug = slugify(name)
     target = entry_path(board, slug)
-    if target.exists() and not replace:
-        raise InputError(f"{target}: an entry named {name!r} exists; pass --replace to overwrite it")
-    fresh = outputs_digest(results)
-    for other in entry_files(board):
-        if other == target:
-            continue
-        previous = load_entry(other)
-        earlier = results_from_entry(previous, source=str(other))
-        if earlier.model.sha256 == results.model.sha256 and outputs_digest(earlier) == fresh:
-            raise InputError(f"{results_path}: this run (same model file, identical per-item outputs) is already "
-                             f"on the board as {previous.name!r}")
     stored = results.model_dump(mode="json")
     paper, code = (None if url is None else check_url(url) for url in (paper, code))  # one line, not pydantic's report
-    entry = Entry(
-        name=name, slug=slug, paper=paper, code=code, submitted=_utc_now(),
-        results_sha256=results_digest(stored), results=stored,
-    )
-    return save_entry(board, entry)
+    with board_lock(board):  # checks and write as one step: a concurrent submit sees this entry or waits
+        if target.exists() and not replace:
+            try:
+                held = load_entry(target).name
+            except InputError:
+                held = slug
+            raise InputError(f"{target}: an entry named {held!r} exists; pass --replace to overwrite it")
+        same = find_same_run(board, results, skip=target)
+        if same is not None:
+            raise InputError(f"{results_path}: this run (same model file, per-item outputs equal within the "
+                             f"verification tolerance) is already on the board as {same[1].name!r} ({same[0]})")
+        entry = Entry(
+            name=name, slug=slug, paper=paper, code=code, submitted=_utc_now(),
+            results_sha256=results_digest(stored), results=stored,
+        )
+        return save_entry(board, entry)

@@ -31,5 +31,16 @@ class SubmissionError(NLCError):
     """A submitted model that breaks the protocol (missing function, bad shape, NaN...)."""
 
 
+class SubmissionRaised(SubmissionError):
+    """A submission's own function raised in another process (the sandbox).
+
+    Carries the exception's type name and message, so that the harness reports it exactly as
+    it reports an exception raised in its own process."""
+
+    def __init__(self, type_name: str, message: str) -> None:
+        super().__init__(f"raised {type_name}: {message}".rstrip(": "))
+        self.type_name, self.message = type_name, message
+
+
 class IntegrityError(NLCError):
     """Data whose recorded hash or fingerprint does not match its content."""

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import random
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -35,6 +36,8 @@ from nlc.errors import SubmissionError
 
 DEFAULT_THRESHOLD: float = 0.5
 REQUIRED_FUNCTIONS: tuple[str, ...] = ("load_model", "score")
+DEVICE_ENV: str = "NLC_DEVICE"
+"""Environment variable telling a submission which device to use (``cpu`` or ``cuda``)."""
 
 
 def import_file(path: str | os.PathLike[str]) -> ModuleType:
@@ -50,11 +53,29 @@ def import_file(path: str | os.PathLike[str]) -> ModuleType:
     sys.path.insert(0, str(path.parent))
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:  # a broken submission must not crash the harness
+    except (Exception, SystemExit) as exc:  # a broken submission must not crash (or silently end) the harness
         raise SubmissionError(f"{path.name}: importing it raised {type(exc).__name__}: {exc}") from exc
     finally:
         sys.path.remove(str(path.parent))
     return module
+
+
+class LoadedSubmission(Protocol):
+    """What the harness needs of a loaded submission, wherever it runs: a :class:`Submission` in
+    this process, or a :class:`nlc.sandbox.SandboxedSubmission` in a sandbox."""
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def threshold(self) -> float: ...
+
+    @property
+    def has_embed(self) -> bool: ...
+
+    def score(self, sources: np.ndarray, targets: np.ndarray) -> Any: ...
+
+    def embed(self, loops: np.ndarray) -> Any: ...
 
 
 @dataclass
@@ -102,6 +123,28 @@ def load_submission(path: str | os.PathLike[str]) -> Submission:
         raise SubmissionError(f"{path.name}: THRESHOLD must be a finite number, got {threshold!r}")
     try:
         model = module.load_model()
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         raise SubmissionError(f"{path.name}: load_model() raised {type(exc).__name__}: {exc}") from exc
     return Submission(path=path, module=module, model=model, threshold=float(threshold))
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's, numpy's legacy and torch's global generators (for submissions that use
+    them); the harness calls it before ``load_model()``, in whichever process loads the model."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return
+    torch.manual_seed(seed)
+
+
+def to_numpy(value: Any, *, what: str) -> np.ndarray:
+    """A numpy array from what ``score``/``embed`` may return (a numpy array or scalar, or a torch
+    tensor on any device), else :class:`SubmissionError`."""
+    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    if not isinstance(value, (np.ndarray, np.generic)):
+        raise SubmissionError(f"{what} returned {type(value).__name__}, expected a numpy array or torch tensor")
+    return np.asarray(value)

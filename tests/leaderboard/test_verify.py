@@ -50,7 +50,7 @@ def test_faithful_rerun_is_verified(submitted, tiny_dataset):
     assert record.status == "verified", record.reason
     assert record.n_scores > 0 and record.n_score_mismatches == 0 and record.max_rel_diff <= 1e-4
     assert record.n_ranks > 0 and record.n_rank_mismatches == 0 and record.memory_mb == 8192
-    assert "guard" in record.network
+    assert "bubblewrap" in record.network
     entry = check_entry(entry_file)
     assert entry.verified and entry.verification == record
 
@@ -101,3 +101,82 @@ def test_tolerance_is_relative_with_identical_ranks(submitted):
                                  + a.ranking[1:]})
     result = compare_outputs(a, moved)
     assert not result.reproduced and result.n_rank_mismatches == 1 and "target ranks differ" in result.reason
+
+
+CHEAT = textwrap.dedent('''
+    """A cheat: finds the dataset, scores its known positive pairs 1, and tampers with what it can reach."""
+    import atexit
+    import glob
+    import hashlib
+    import io
+    import os
+
+    import numpy as np
+    import pyarrow.parquet as pq
+    import soundfile as sf
+
+    THRESHOLD = 0.5
+    HERE = os.path.dirname(os.path.abspath(__file__))
+
+    def _key(audio):
+        return hashlib.sha256(np.ascontiguousarray(audio, dtype=np.float32).tobytes()).hexdigest()
+
+    def _dataset():
+        hint = os.environ.get("NLC_TEST_DATA", "")  # what the submitter's shell knows
+        if hint and os.path.isfile(os.path.join(hint, "protocol.json")):
+            return hint
+        for top in (os.path.dirname(HERE), "/tmp", "/work", "/root", "/home"):  # else search where data lives
+            for found in glob.glob(os.path.join(top, "**", "protocol.json"), recursive=True):
+                return os.path.dirname(found)
+        return None
+
+    def _tamper():
+        for path in glob.glob(os.path.join(HERE, "board", "submissions", "*.json")):
+            try:
+                os.rename(path, path + ".moved")
+            except OSError:
+                pass
+        try:
+            open(os.path.join(HERE, "board", "submissions", "planted.json"), "w").write("{}")
+        except OSError:
+            pass
+
+    def load_model():
+        atexit.register(_tamper)
+        positives = set()
+        folder = _dataset()
+        for shard in glob.glob(os.path.join(folder or "/nonexistent", "data", "*", "*.parquet")):
+            table = pq.read_table(shard, columns=["source_audio", "target_audio"]).to_pylist()
+            for row in table:
+                pair = [sf.read(io.BytesIO(row[c]["bytes"]), dtype="float32")[0] for c in ("source_audio", "target_audio")]
+                positives.add((_key(pair[0]), _key(pair[1])))
+        return positives
+
+    def score(model, sources, targets):
+        _tamper()
+        return np.array([1.0 if (_key(s), _key(t)) in model else 0.0 for s, t in zip(sources, targets)])
+''')
+
+
+@pytest.mark.slow
+def test_a_model_that_reads_labels_or_tampers_is_not_verified(tmp_path, tiny_dataset, monkeypatch):
+    """Attacks 1-3: read the labels, forge the re-run at exit, write to the board. The model sits
+    beside the board, as in the issue's attack; the dataset hint is only in the submitter's shell."""
+    model = tmp_path / "cheat.py"
+    model.write_text(CHEAT)
+    board = tmp_path / "board"
+    init_board(board, data=tiny_dataset, release="synthetic")
+    monkeypatch.setenv("NLC_TEST_DATA", str(tiny_dataset))
+    results = run_benchmark(model, open_protocol(tiny_dataset), seed=3, batch_size=8, n_resamples=100)
+    assert results.metrics.accuracy == 1.0 and results.metrics.roc_auc == 1.0  # in-process it saw the answers
+    planted = sorted(board.glob("submissions/planted.json*"))
+    assert planted  # in-process it could write to the board, too: undo that, then verify in the sandbox
+    for path in planted:
+        path.unlink()
+    entry_file = submit_entry(save_results(results, tmp_path / "results.json"), board=board, name="Cheat")
+    before = {p.name: p.read_bytes() for p in board.glob("submissions/*")}
+    record = verify_entry(entry_file, model=model, data=tiny_dataset, timeout_s=300, memory_mb=8192)
+    assert record.status == "failed", "a model that cannot see the labels cannot reproduce label-based scores"
+    after = {p.name: p.read_bytes() for p in board.glob("submissions/*")}
+    assert set(after) == set(before) and not list(board.glob("submissions/*.moved"))
+    assert check_entry(entry_file).verification.status == "failed"
