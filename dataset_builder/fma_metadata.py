@@ -69,6 +69,17 @@ SUBSETS: tuple[str, ...] = ("small", "medium", "large")
 SPLITS: tuple[str, ...] = ("training", "validation", "test")
 AUDIO_EXTENSIONS: tuple[str, ...] = ("mp3", "wav", "flac")
 
+NUMERIC_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("album", "comments"), ("album", "favorites"), ("album", "id"), ("album", "listens"), ("album", "tracks"),
+    ("artist", "comments"), ("artist", "favorites"), ("artist", "id"), ("artist", "latitude"),
+    ("artist", "longitude"), ("track", "bit_rate"), ("track", "comments"), ("track", "duration"),
+    ("track", "favorites"), ("track", "interest"), ("track", "listens"), ("track", "number"),
+)
+"""Columns FMA publishes as numbers (``duration`` in seconds, counts, ids, coordinates).
+
+An empty cell is missing (NaN); any other cell must be a number, so that ``74s`` in
+``duration`` is refused by :func:`read_tracks_csv` instead of failing later."""
+
 REQUIRED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("track", "title"), ("track", "license"), ("track", "genre_top"), ("artist", "name"),
 )
@@ -168,6 +179,44 @@ def _parse_list(path: Path, col: tuple[str, str], tid: Any, cell: Any) -> list:
     return value
 
 
+def _track_ids(path: Path, index: pd.Index) -> pd.Index:
+    """The index as integer track ids 0..999999; an InputError names the track row otherwise.
+
+    Rows are counted from 1 after the header (FMA's free-text cells span several lines, so a
+    file line number would mislead)."""
+    seen: dict[int, int] = {}
+    ids = []
+    for row, raw in enumerate(index, start=1):
+        text = "" if pd.isna(raw) else str(raw).strip()
+        try:
+            value = float(text)
+            tid = int(value) if value.is_integer() else -1
+        except (ValueError, OverflowError):
+            tid = -1
+        if not 0 <= tid <= 999_999:
+            shown = repr(text) if text else "empty"
+            raise InputError(f"{path}: track row {row}, column 'track_id': {shown} is not a track id "
+                             "(an integer 0..999999)")
+        if tid in seen:
+            raise InputError(f"{path}: track row {row}, column 'track_id': track {tid} already on track row {seen[tid]}")
+        seen[tid] = row
+        ids.append(tid)
+    return pd.Index(ids, dtype="int64", name="track_id")
+
+
+def _parse_numbers(path: Path, frame: pd.DataFrame, col: tuple[str, str]) -> pd.Series:
+    """``frame[col]`` as numbers (empty cells NaN); an InputError names the first other cell."""
+    values = frame[col]
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = numbers.isna() & values.notna() & (values.astype(str).str.strip() != "")
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        raise InputError(f"{path}: track {frame.index[row]}, column {col}: not a number: {values.iloc[row]!r}")
+    return numbers
+
+
 def read_tracks_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read FMA's ``tracks.csv`` (or one written by :func:`write_tracks_csv`).
 
@@ -190,8 +239,10 @@ def read_tracks_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     Raises
     ------
     InputError
-        The file is missing, lacks FMA's header or a required column, or holds a
-        malformed list literal (naming file, track and column).
+        The file is missing, lacks FMA's header or a required column, has no track row,
+        or holds a track id that is not an integer 0..999999 (or appears twice), a
+        non-number in a :data:`NUMERIC_COLUMNS` column or a malformed list literal
+        (naming file, track and column).
     """
     path = Path(path)
     if path.is_dir():
@@ -207,8 +258,12 @@ def read_tracks_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(f"{path}: missing column(s) {missing} of FMA's tracks.csv")
-    frame.index = frame.index.astype(int)
-    frame.index.name = "track_id"
+    if frame.empty:
+        raise InputError(f"{path}: no track rows after FMA's three header rows")
+    frame.index = _track_ids(path, frame.index)
+    for col in NUMERIC_COLUMNS:
+        if col in frame.columns:
+            frame[col] = _parse_numbers(path, frame, col)
     for col in LIST_COLUMNS:
         if col in frame.columns:
             frame[col] = [_parse_list(path, col, tid, cell) for tid, cell in zip(frame.index, frame[col])]

@@ -194,7 +194,8 @@ def init_board(
 
         fields["results_schema_version"] = str(SCHEMA_VERSION)
     if not release and not (board / CONFIG_NAME).is_file():
-        raise InputError(f"{board}: name the release with --release or bind a dataset with --data")
+        raise InputError(f"{board}: a new board needs a release name: pass --release (e.g. fma or synthetic)"
+                         + ("; --data binds the dataset but does not name its release" if data is not None else ""))
     board.mkdir(parents=True, exist_ok=True)
     with board_lock(board):
         return _init_locked(board, fields, data is not None, release, title)
@@ -216,7 +217,7 @@ def _init_locked(board: Path, fields: dict[str, Any], bind: bool, release: str |
         raise IntegrityError(f"{board / CONFIG_NAME}: board is for the {existing.release} release, not {release}")
     release = release or (existing.release if existing else None)
     if not release:
-        raise InputError(f"{board}: name the release with --release or bind a dataset with --data")
+        raise InputError(f"{board}: a new board needs a release name: pass --release (e.g. fma or synthetic)")
     now = _now()
     config = BoardConfig(
         title=title or (existing.title if existing else f"nlc-bench leaderboard: {release} release"),

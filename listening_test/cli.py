@@ -14,20 +14,25 @@ def _stats(args: argparse.Namespace) -> int:
     import json
 
     from nlc.errors import InputError
+    from nlc.listening_test.manifest import load_manifest
     from nlc.listening_test.report import analyse, to_markdown
-    from nlc.listening_test.responses import read_csv, validate
+    from nlc.listening_test.responses import read_csv, validate, with_systems
 
     systems = [s.strip() for s in args.systems.split(",") if s.strip()] if args.systems else None
+    manifest = load_manifest(args.manifest) if args.manifest is not None else None
+    notes: list[str] = []
     if args.format == "webmushra":
-        from nlc.listening_test.manifest import load_manifest
         from nlc.listening_test.webmushra import lms_to_long
 
-        if args.manifest is None:
+        if manifest is None:
             raise InputError("--format webmushra needs --manifest (the manifest.json written by listening-test make)")
-        frame = lms_to_long(args.responses, load_manifest(args.manifest), participant_column=args.participant_column)
+        frame = lms_to_long(args.responses, manifest, participant_column=args.participant_column, notes=notes)
     else:
-        frame = read_csv(args.responses)
-    responses = validate(frame, source=str(args.responses), systems=systems, incomplete=args.incomplete)
+        frame = with_systems(read_csv(args.responses, notes=notes), manifest, source=str(args.responses))
+    allowed = systems or (manifest.systems if manifest is not None else None)
+    responses = validate(frame, source=str(args.responses), systems=allowed, incomplete=args.incomplete)
+    for note in notes:  # an encoding fallback, a dropped duplicate row
+        print(f"warning: {note}", file=sys.stderr)
     result = analyse(responses, systems=systems)
     print(to_markdown(result))
     if args.json:
@@ -49,11 +54,14 @@ def _register_stats(sub: argparse._SubParsersAction) -> None:
                        "system x question and per system x source type (matched), Cronbach's alpha, and "
                        "Wilcoxon signed-rank tests between every pair of systems (Holm-corrected, rank-biserial "
                        "effect size). Prints a markdown report.")
-    p.add_argument("responses", type=Path, help="long-format CSV participant,group,source_type,system,question,rating "
-                   "(or webMUSHRA's lms.csv with --format webmushra)")
+    p.add_argument("responses", type=Path, help="long-format CSV participant,group,source_type,clip,question,rating "
+                   "as the questionnaire and listening-test export write it (or with a system column instead of "
+                   "clip; or webMUSHRA's lms.csv with --format webmushra); UTF-8, else read as Windows-1252 with a "
+                   "warning")
     p.add_argument("--format", choices=("long", "webmushra"), default="long", help="input format")
     p.add_argument("--manifest", type=Path, default=None,
-                   help="manifest.json (or its folder) of the stimuli; needed for --format webmushra")
+                   help="manifest.json (or its folder) of the stimuli, the answer key mapping clips to systems; "
+                   "needed for clip ids and for --format webmushra")
     p.add_argument("--participant-column", default=None,
                    help="webMUSHRA column identifying participants; when absent: session_uuid, participant or uuid "
                    "if present, else session blocks")

@@ -110,15 +110,26 @@ def to_markdown(result: dict[str, Any]) -> str:
     out += _mos_grid(result["mos_by_question"], systems, "question", QUESTIONS)
     out += ["", "## Matchness MOS [95% CI] per system x source type", ""]
     out += _mos_grid(result["mos_by_source_type"], systems, "source_type", SOURCE_TYPES)
-    out += ["", "## Reliability", "",
-            f"Cronbach's alpha = {_fmt(alpha['alpha'], 3)} (95% CI {_fmt(alpha['ci_low'], 3)}–{_fmt(alpha['ci_high'], 3)}; "
-            f"{alpha['n_clips']} rated clips x {alpha['k_items']} items).", "",
+    if alpha.get("note"):
+        reliability = (f"Cronbach's alpha undefined: {alpha['note']} "
+                       f"({alpha['n_clips']} rated clips x {alpha['k_items']} items).")
+    else:
+        reliability = (f"Cronbach's alpha = {_fmt(alpha['alpha'], 3)} (95% CI {_fmt(alpha['ci_low'], 3)}–"
+                       f"{_fmt(alpha['ci_high'], 3)}; {alpha['n_clips']} rated clips x {alpha['k_items']} items).")
+    out += ["", "## Reliability", "", reliability, "",
             "## Wilcoxon signed-rank tests (paired by participant)", "",
             "| question | A | B | n | mean A | mean B | W | p | p (Holm) | RBC |",
             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in result["wilcoxon"]:
         out.append(f"| {r['question']} | {r['system_a']} | {r['system_b']} | {r['n']} | {_fmt(r['mean_a'])} | "
                    f"{_fmt(r['mean_b'])} | {_fmt(r['W'], 1)} | {_p(r['p'])} | {_p(r['p_holm'])} | {_fmt(r['rbc'], 3)} |")
+    notes: dict[str, int] = {}
+    for r in result["wilcoxon"]:
+        if r.get("note"):
+            notes[r["note"]] = notes.get(r["note"], 0) + 1
+    if notes:
+        out += [""] + [f"Note on {count} of {len(result['wilcoxon'])} tests: {note}."
+                       for note, count in notes.items()]
     out += ["", "## Methods", "", result["methods"],
             f"Versions: pingouin {result['versions'].get('pingouin')}, scipy {result['versions'].get('scipy')}.", ""]
     return "\n".join(out)

@@ -6,12 +6,26 @@ spreadsheet never turns into a wrong MOS. The one *tolerated* defect is a partic
 who left answers out; the rule (see :data:`INCOMPLETE_RULES`) is applied and reported.
 
 Line numbers are those of the file: the header is line 1, the first answer line 2.
+
+Two layouts are read. The questionnaire page and ``listening-test export`` write
+:data:`~nlc.listening_test.schema.CLIP_COLUMNS` (a ``clip`` column: the page is blind and
+never knows the systems); :func:`attach_systems` maps each clip to its system through the
+manifest. Files with a ``system`` column (:data:`~nlc.listening_test.schema.COLUMNS`, the
+format before the page became blind, or tables made by hand) are read as they are.
+
+Encoding (:func:`decode_csv`): UTF-8, with or without a byte-order mark; a file that is
+not valid UTF-8 is read as Windows-1252 (cp1252, what Excel's plain "CSV" writes on
+Windows, and a superset of Latin-1's printable characters) and a note says so; a file
+valid in neither is refused with the offset of the first bad byte.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -19,7 +33,11 @@ from typing import cast
 import pandas as pd
 
 from nlc.errors import InputError
-from nlc.listening_test.schema import COLUMNS, QUESTIONS, RATING_MAX, RATING_MIN, SOURCE_TYPES
+from nlc.listening_test.manifest import Manifest, check_answers_cover
+from nlc.listening_test.schema import CLIP_COLUMNS, COLUMNS, QUESTIONS, RATING_MAX, RATING_MIN, SOURCE_TYPES
+
+FALLBACK_ENCODING: str = "cp1252"
+"""Encoding tried when a CSV is not valid UTF-8 (Windows-1252: Excel's "CSV" on Windows)."""
 
 INCOMPLETE_RULES: tuple[str, ...] = ("drop", "keep")
 """What to do with a participant who did not answer every question for every clip.
@@ -47,12 +65,42 @@ class Responses:
         return sorted(self.incomplete) if self.incomplete_rule == "drop" else []
 
 
-def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a responses CSV as strings (no type guessing), with a ``line`` column."""
+def decode_csv(path: str | os.PathLike[str], *, notes: list[str] | None = None) -> str:
+    """The text of a CSV file: UTF-8 (a BOM is dropped), else Windows-1252 with a note.
+
+    The note (which encoding was used and why) is appended to ``notes``, or issued as a
+    :class:`UserWarning` when ``notes`` is None. A file that decodes in neither is an
+    :class:`~nlc.errors.InputError` naming the file and the offset of the first bad byte.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    data = path.read_bytes()
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return data[start:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        utf8 = f"byte 0x{data[start + exc.start]:02x} at offset {start + exc.start}"
+    try:
+        text = data.decode(FALLBACK_ENCODING)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 ({utf8}) nor Windows-1252 (byte 0x{data[exc.start]:02x} at offset "
+                         f"{exc.start}); save it as UTF-8 CSV") from None
+    note = f"{path} is not UTF-8 ({utf8}); read as Windows-1252 (cp1252)"
+    if notes is None:
+        warnings.warn(note, UserWarning, stacklevel=2)
+    else:
+        notes.append(note)
+    return text
+
+
+def read_csv(path: str | os.PathLike[str], *, notes: list[str] | None = None) -> pd.DataFrame:
+    """Read a responses CSV as strings (no type guessing), with a ``line`` column.
+
+    Decoded by :func:`decode_csv` (``notes`` as there)."""
+    path = Path(path)
+    text = decode_csv(path, notes=notes)
+    with io.StringIO(text, newline="") as handle:
         reader = csv.reader(handle)
         try:
             header = next(reader)
@@ -73,18 +121,74 @@ def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     return frame
 
 
-def _check_header(frame: pd.DataFrame, source: str) -> None:
+_NEEDS_MANIFEST = ("{source} line 1: the answers name clips ('clip' column), not systems: give the manifest.json "
+                   "of `listening-test make` (stats --manifest) to map clips to systems")
+
+
+def names_clips(frame: pd.DataFrame) -> bool:
+    """Whether a table read by :func:`read_csv` names clips (``clip`` column) instead of systems."""
+    return "clip" in frame.columns and "system" not in frame.columns
+
+
+def _check_header(frame: pd.DataFrame, source: str, columns: tuple[str, ...] = COLUMNS) -> None:
     header = [c for c in frame.columns if c != "line"]
     dupes = sorted({c for c in header if header.count(c) > 1})
     if dupes:
         raise InputError(f"{source} line 1: column {dupes[0]!r} appears twice")
-    missing = [c for c in COLUMNS if c not in header]
-    extra = [c for c in header if c not in COLUMNS]
+    if columns == COLUMNS and names_clips(frame):
+        raise InputError(_NEEDS_MANIFEST.format(source=source))
+    missing = [c for c in columns if c not in header]
+    extra = [c for c in header if c not in columns]
     if missing or extra:
         parts = ([f"missing column(s) {', '.join(map(repr, missing))}"] if missing else []) + (
             [f"unexpected column(s) {', '.join(map(repr, extra))}"] if extra else []
         )
-        raise InputError(f"{source} line 1: {'; '.join(parts)}; expected exactly {','.join(COLUMNS)}")
+        raise InputError(f"{source} line 1: {'; '.join(parts)}; expected exactly {','.join(columns)}")
+
+
+def attach_systems(frame: pd.DataFrame, manifest: Manifest, *, source: str = "responses") -> pd.DataFrame:
+    """Turn answers naming clips (:data:`~nlc.listening_test.schema.CLIP_COLUMNS`) into the
+    long format (:data:`~nlc.listening_test.schema.COLUMNS`) through the manifest.
+
+    Each clip must be in the manifest, in the row's group, whose source type must be the
+    row's; the manifest must not have clips that no answer of their group names (a manifest
+    of another ``make`` run, see :func:`~nlc.listening_test.manifest.check_answers_cover`).
+    Errors name the line and column. Other cells are checked by :func:`validate`.
+    """
+    frame = frame.copy()
+    if "line" not in frame.columns:
+        frame["line"] = range(2, len(frame) + 2)
+    _check_header(frame, source, CLIP_COLUMNS)
+    clips = manifest.clip_index()
+    systems: list[str] = []
+    seen: dict[str, set[str]] = {}
+    cells = [frame[c].astype(str).str.strip() for c in ("clip", "group", "source_type")]
+    for clip, group, source_type, line in zip(*cells, frame["line"], strict=True):
+        where = f"{source} line {line}"
+        if clip not in clips:
+            raise InputError(f"{where}, column 'clip': clip {clip!r} not in the manifest" if clip
+                             else f"{where}, column 'clip': empty value")
+        entry, item = clips[clip]
+        if group != entry.group:
+            raise InputError(f"{where}, column 'group': clip {clip!r} belongs to group {entry.group!r}, not {group!r}")
+        if source_type != entry.source_type:
+            raise InputError(f"{where}, column 'source_type': group {group!r} is {entry.source_type!r} in the "
+                             f"manifest, not {source_type!r}")
+        seen.setdefault(group, set()).add(clip)
+        systems.append(item.system)
+    check_answers_cover(manifest, seen, source=source)
+    frame["system"] = systems
+    return frame[[*COLUMNS, "line"]]
+
+
+def with_systems(frame: pd.DataFrame, manifest: Manifest | None, *, source: str = "responses") -> pd.DataFrame:
+    """``frame`` ready for :func:`validate`: clips mapped by :func:`attach_systems` when it
+    names clips (which needs the manifest), otherwise unchanged."""
+    if not names_clips(frame):
+        return frame
+    if manifest is None:
+        raise InputError(_NEEDS_MANIFEST.format(source=source))
+    return attach_systems(frame, manifest, source=source)
 
 
 def _check_cells(frame: pd.DataFrame, source: str, systems: tuple[str, ...] | None) -> None:
@@ -196,6 +300,10 @@ def load_responses(
     *,
     systems: tuple[str, ...] | list[str] | None = None,
     incomplete: str = "drop",
+    manifest: Manifest | None = None,
+    notes: list[str] | None = None,
 ) -> Responses:
-    """:func:`read_csv` then :func:`validate`, with the path in every message."""
-    return validate(read_csv(path), source=str(path), systems=systems, incomplete=incomplete)
+    """:func:`read_csv`, :func:`with_systems` (clip ids need ``manifest``) then :func:`validate`,
+    with the path in every message."""
+    frame = with_systems(read_csv(path, notes=notes), manifest, source=str(path))
+    return validate(frame, source=str(path), systems=systems, incomplete=incomplete)

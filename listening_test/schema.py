@@ -7,7 +7,15 @@ questionnaire, the webMUSHRA bridge and the statistics cannot drift apart.
 from __future__ import annotations
 
 COLUMNS: tuple[str, ...] = ("participant", "group", "source_type", "system", "question", "rating")
-"""Columns of the long-format responses CSV, one row per participant x clip x question."""
+"""Columns of the long-format responses CSV, one row per participant x clip x question.
+
+The statistics work on this table. Files with these columns (a ``system`` column) are the
+format written before the page became blind, and are still read as they are."""
+
+CLIP_COLUMNS: tuple[str, ...] = ("participant", "group", "source_type", "clip", "question", "rating")
+"""Columns of the CSV the questionnaire page and ``listening-test export`` write: the clip id
+instead of the system, since the page never knows which system a clip is. ``nlc-bench stats
+--manifest manifest.json`` maps each clip to its system (the answer key stays server-side)."""
 
 SOURCE_TYPES: tuple[str, ...] = ("drum", "vocal", "melody")
 """Source-loop types of the paper's Figure 4C, in plotting order."""

@@ -23,11 +23,18 @@ Choices, stated once (they are also written into every report):
   exhaustive permutation for n <= 13 with ties, seconds per test. Holm correction is
   applied per question over all its system pairs (``pingouin.multicomp``). The effect size is the matched-pairs
   rank-biserial correlation (Kerby 2014): positive when ``system_a`` is rated higher.
+* **Undefined values** are NaN with a ``note`` saying why, never a warning: alpha when the
+  clips' summed ratings do not vary (e.g. all ratings identical: 0/0), a test when every
+  paired difference is zero. Any warning pingouin or scipy would still raise is caught and
+  becomes the note of its value.
 """
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -97,16 +104,54 @@ def clip_table(data: pd.DataFrame) -> pd.DataFrame:
     return wide.reindex(columns=[q for q in QUESTIONS if q in wide.columns]).astype(float)
 
 
-def cronbach(data: pd.DataFrame, *, confidence: float = CONFIDENCE) -> dict[str, float]:
-    """Cronbach's alpha of the 6-item questionnaire over rated clips (see module notes)."""
+def _quietly(call: Callable[[], Any]) -> tuple[Any, str]:
+    """``call()`` with its warnings caught: ``(result, "")``, or ``(result, first RuntimeWarning)``.
+
+    A RuntimeWarning (a division by zero, an invalid value) puts the result in doubt and is
+    returned as text; other warnings (a library's deprecation notices) say nothing about
+    the numbers and are dropped."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = call()
+    runtime = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    return result, (f"{runtime[0].category.__name__}: {runtime[0].message}" if runtime else "")
+
+
+def alpha_undefined(wide: pd.DataFrame) -> str:
+    """Why Cronbach's alpha of a clip x question table is undefined ("" when it is defined)."""
+    n, k = wide.shape
+    if n < 2:
+        return f"{n} complete rated clip(s), alpha needs 2"
+    if k < 2:
+        return f"{k} question(s), alpha needs 2"
+    values = wide.to_numpy(dtype=float)
+    if not float(values.sum(axis=1).var(ddof=1)) > 0:
+        if np.all(values == values.flat[0]):
+            return "all ratings identical"
+        if np.all(values == values[0]):
+            return "every question got the same rating on every clip"
+        return "the clips' summed ratings do not vary"
+    return ""
+
+
+def cronbach(data: pd.DataFrame, *, confidence: float = CONFIDENCE) -> dict[str, Any]:
+    """Cronbach's alpha of the 6-item questionnaire over rated clips (see module notes).
+
+    ``note`` says why alpha is NaN (:func:`alpha_undefined`), else is empty."""
     import pingouin as pg
 
     wide = clip_table(data).dropna(axis=0, how="any")
     n, k = wide.shape
-    if n < 2 or k < 2:
-        return {"alpha": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "n_clips": n, "k_items": k}
-    alpha, ci = pg.cronbach_alpha(data=wide, nan_policy="listwise", ci=confidence)
-    return {"alpha": float(alpha), "ci_low": float(ci[0]), "ci_high": float(ci[1]), "n_clips": int(n), "k_items": int(k)}
+    out: dict[str, Any] = {"alpha": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"),
+                           "n_clips": int(n), "k_items": int(k), "note": alpha_undefined(wide)}
+    if out["note"]:
+        return out
+    (alpha, ci), caught = _quietly(lambda: pg.cronbach_alpha(data=wide, nan_policy="listwise", ci=confidence))
+    out.update(alpha=float(alpha), ci_low=float(ci[0]), ci_high=float(ci[1]))
+    if caught or not np.isfinite(out["alpha"]):
+        out.update(alpha=float("nan"), ci_low=float("nan"), ci_high=float("nan"),
+                   note=f"undefined ({caught or 'not finite'})")
+    return out
 
 
 def participant_means(data: pd.DataFrame, question: str) -> pd.DataFrame:
@@ -125,8 +170,9 @@ def pairwise_wilcoxon(data: pd.DataFrame, *, systems: list[str] | None = None) -
     """Wilcoxon signed-rank test for every pair of systems and every question.
 
     Returns one row per question x pair with ``n`` (participants paired), ``W``,
-    ``p`` (raw), ``p_holm`` (Holm within the question), ``rbc`` and the two MOS of the
-    paired means. p is NaN when fewer than one non-zero difference remains.
+    ``p`` (raw), ``p_holm`` (Holm within the question), ``rbc``, the two MOS of the
+    paired means and ``note``. p is NaN when no non-zero difference remains (``note``
+    says so, as it reports any warning of the test, which is never let through).
     """
     import pingouin as pg
 
@@ -143,17 +189,21 @@ def pairwise_wilcoxon(data: pd.DataFrame, *, systems: list[str] | None = None) -
             row = {"question": question, "system_a": a, "system_b": b, "n": len(pair),
                    "mean_a": float(x.mean()) if len(x) else float("nan"),
                    "mean_b": float(y.mean()) if len(y) else float("nan"),
-                   "W": float("nan"), "p": float("nan"), "rbc": float("nan"), "method": ""}
-            if np.count_nonzero(x - y) >= 1:
+                   "W": float("nan"), "p": float("nan"), "rbc": float("nan"), "method": "", "note": ""}
+            if not len(pair):
+                row["note"] = "no participant rated both"
+            elif np.count_nonzero(x - y) == 0:
+                row["note"] = "all paired differences zero (identical ratings)"
+            else:
                 method = wilcoxon_method(x, y)
-                res = pg.wilcoxon(x, y, method=method, **WILCOXON_OPTIONS)
+                res, caught = _quietly(lambda: pg.wilcoxon(x, y, method=method, **WILCOXON_OPTIONS))  # noqa: B023
                 row.update(W=_column(res, "W_val", "W-val"), p=_column(res, "p_val", "p-val"),
-                           rbc=_column(res, "RBC"), method=method)
+                           rbc=_column(res, "RBC"), method=method, note=caught)
             block.append(row)
         if block:
-            _, holm = pg.multicomp([r["p"] for r in block], method="holm")
+            (_, holm), _ = _quietly(lambda: pg.multicomp([r["p"] for r in block], method="holm"))  # noqa: B023
             for r, adjusted in zip(block, holm, strict=True):
                 r["p_holm"] = float(adjusted)
         rows.extend(block)
     return pd.DataFrame(rows, columns=["question", "system_a", "system_b", "n", "mean_a", "mean_b",
-                                       "W", "p", "p_holm", "rbc", "method"])
+                                       "W", "p", "p_holm", "rbc", "method", "note"])

@@ -3,10 +3,10 @@
 Output folder::
 
     OUT/
-      manifest.json            # clip -> system, target, group -> source loop and type (keep it private)
+      manifest.json            # the answer key: clip -> system, target; group -> source loop, type (keep it private)
       g01/g01_c1.wav ...       # one folder per group; clip numbers in a seeded random order
       questionnaire/           # the static page (open index.html, or serve OUT)
-        index.html app.js style.css stimuli.js
+        index.html app.js style.css stimuli.js   # clip ids and files only: no system name
       webmushra/g01.yaml ...   # with --format webmushra
 
 The dataset is read through :func:`nlc.loops.reader.open_dataset`, the systems'
@@ -25,11 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
+from nlc.atomic import write_text
 from nlc.audio import write_wav
 from nlc.errors import InputError, IntegrityError
 from nlc.spec import SAMPLE_RATE
 from nlc.listening_test import picks as P
-from nlc.listening_test.manifest import Clip, Group, Manifest, save_manifest
+from nlc.listening_test.manifest import Clip, Group, Manifest, run_id_of, save_manifest
 from nlc.listening_test.mixing import mix_pair
 from nlc.listening_test.schema import QUESTION_TEXT, QUESTIONS
 
@@ -57,11 +58,16 @@ def load_system(path: str | os.PathLike[str], *, name: str | None = None) -> Sys
 
 
 def questionnaire_data(manifest: Manifest) -> dict:
-    """What the page needs: groups, clip files relative to the page, questions."""
+    """What the page needs, and nothing more: groups, clip ids, clip files relative to the
+    page, questions.
+
+    The page is sent to participants, so it carries no system name, no target or source
+    loop id: its CSV names clips, and ``nlc-bench stats --manifest`` maps them to systems.
+    """
     return {
         "questions": [{"id": q, "text": QUESTION_TEXT[q]} for q in QUESTIONS],
         "groups": [{"group": g.group, "source_type": g.source_type,
-                    "clips": [{"clip": c.clip, "file": f"../{c.file}", "system": c.system} for c in g.clips]}
+                    "clips": [{"clip": c.clip, "file": f"../{c.file}"} for c in g.clips]}
                    for g in manifest.groups],
     }
 
@@ -76,7 +82,7 @@ def write_questionnaire(manifest: Manifest, out_dir: str | os.PathLike[str]) -> 
             shutil.copyfile(src, folder / name)
     payload = json.dumps(questionnaire_data(manifest), indent=1)
     # a script, not JSON: browsers refuse fetch() from file:// but run <script src>
-    (folder / "stimuli.js").write_text(f"window.NLC_STIMULI = {payload};\n", encoding="utf-8")
+    write_text(folder / "stimuli.js", f"window.NLC_STIMULI = {payload};\n")
     return folder / "index.html"
 
 
@@ -157,6 +163,7 @@ def make_stimuli(
         groups.append(Group(group=gid, source_type=source_type, source_id=query, source_role=roles[query], clips=clips))
     manifest = Manifest(seed=seed, repetitions=repetitions, sample_rate=SAMPLE_RATE, systems=names, groups=groups,
                         dataset=str(data), results={s.name: s.path for s in systems}, notes=notes)
+    manifest = manifest.model_copy(update={"run_id": run_id_of(manifest)})
     save_manifest(manifest, out)
     write_questionnaire(manifest, out)
     if fmt == "webmushra":

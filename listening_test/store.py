@@ -24,7 +24,7 @@ from typing import Any
 
 from nlc.errors import InputError
 from nlc.listening_test.manifest import Manifest
-from nlc.listening_test.schema import COLUMNS, QUESTIONS, RATING_MAX, RATING_MIN
+from nlc.listening_test.schema import CLIP_COLUMNS, QUESTIONS, RATING_MAX, RATING_MIN
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (
@@ -134,13 +134,14 @@ def store_submission(conn: sqlite3.Connection, payload: dict, manifest: Manifest
 
 
 def export_csv(conn: sqlite3.Connection) -> str:
-    """All stored answers as the long CSV that ``nlc-bench stats`` reads."""
+    """All stored answers as the CSV ``nlc-bench stats --manifest`` reads: clip ids, not systems
+    (the export is served to anyone who reaches the server, so it must not be an answer key)."""
     order = {q: i for i, q in enumerate(QUESTIONS)}
-    rows = conn.execute("SELECT participant, group_id, source_type, system, question, rating, submission_id, clip"
+    rows = conn.execute("SELECT participant, group_id, source_type, clip, question, rating, submission_id"
                         " FROM answers").fetchall()
-    rows.sort(key=lambda r: (r[6], r[7], order[r[4]]))
+    rows.sort(key=lambda r: (r[6], r[3], order[r[4]]))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(CLIP_COLUMNS)
     writer.writerows(r[:6] for r in rows)
     return buffer.getvalue()

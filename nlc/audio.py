@@ -5,14 +5,27 @@ resamples, and turns every way a file can be unusable (missing, corrupt, empty, 
 too short, too long) into an :class:`~nlc.errors.AudioError` naming the file, so that a
 long job can skip it with a one-line reason. :func:`write_wav` writes atomically, so an
 interrupted job never leaves a half-written file behind.
+
+libsndfile decodes MP3 through libmpg123, which prints its complaints about a corrupt
+stream ("big_values too large!", "Illegal Audio-MPEG-Header ...") straight to the
+process's stderr (file descriptor 2), below Python. :func:`load_audio` catches them
+(:func:`quiet_mpg123`, also for any other libsndfile call on a user's file, e.g.
+``sf.info``): a bad file gives one AudioError and nothing else on stderr.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import soundfile as sf
@@ -23,6 +36,62 @@ from nlc.spec import SAMPLE_RATE
 
 SILENCE_PEAK: float = 1e-4
 """Peak amplitude (full scale = 1.0) below which a file counts as silent (-80 dBFS)."""
+
+MAX_PEAK: float = 16.0
+"""Peak amplitude (full scale = 1.0) above which decoded samples are garbage (+24 dBFS).
+
+A real recording decodes to about [-1, 1] (a lossy codec overshoots by a few dB at most);
+a corrupt MP3 whose frame headers survived decodes to values in the thousands."""
+
+_MPG123_LINE = re.compile(rb"^(?:\[[^\]\n]*mpg123[^\]\n]*\][^\n]*|(?:Note|Warning|Error): [^\n]*)(?:\n|$)", re.MULTILINE)
+"""What libmpg123 prints: ``[src/libmpg123/layer3.c:...] error: ...`` and ``Note: ...`` lines."""
+
+_fd2_lock = threading.Lock()
+_fd2_users = 0
+_fd2_saved = -1
+_fd2_capture: IO[bytes] | None = None
+
+
+@contextmanager
+def quiet_mpg123() -> Iterator[None]:
+    """Send file descriptor 2 to a temporary file while decoding; then drop libmpg123's lines
+    from what was caught and write the rest (another thread's output) back to stderr.
+
+    Threads decoding at once share one capture (counted), so fd 2 is restored only when the
+    last one is done."""
+    global _fd2_users, _fd2_saved, _fd2_capture
+    with _fd2_lock:
+        if _fd2_users == 0:
+            try:
+                sys.stderr.flush()
+            except (AttributeError, OSError, ValueError):
+                pass
+            try:
+                _fd2_saved = os.dup(2)
+            except OSError:  # no stderr to protect
+                _fd2_saved = -1
+            else:
+                _fd2_capture = tempfile.TemporaryFile()
+                os.dup2(_fd2_capture.fileno(), 2)
+        _fd2_users += 1
+    try:
+        yield
+    finally:
+        with _fd2_lock:
+            _fd2_users -= 1
+            if _fd2_users == 0 and _fd2_capture is not None:
+                try:
+                    sys.stderr.flush()
+                except (AttributeError, OSError, ValueError):
+                    pass
+                os.dup2(_fd2_saved, 2)
+                os.close(_fd2_saved)
+                capture, _fd2_capture = _fd2_capture, None
+                with capture:
+                    capture.seek(0)
+                    rest = _MPG123_LINE.sub(b"", capture.read())
+                while rest:
+                    rest = rest[os.write(2, rest):]
 
 
 def _decode_ffmpeg(path: Path, sr: int) -> np.ndarray:
@@ -90,7 +159,8 @@ def load_audio(
     if path.stat().st_size == 0:
         raise AudioError(f"{path}: empty file")
     try:
-        data, native_sr = sf.read(str(path), dtype="float32", always_2d=True)
+        with quiet_mpg123():
+            data, native_sr = sf.read(str(path), dtype="float32", always_2d=True)
         audio = _mix_to_mono(data)
     except (sf.LibsndfileError, RuntimeError, ValueError):
         audio, native_sr = _decode_ffmpeg(path, sr), sr
@@ -98,6 +168,9 @@ def load_audio(
         raise AudioError(f"{path}: contains no samples")
     if not np.all(np.isfinite(audio)):
         raise AudioError(f"{path}: contains NaN or infinite samples")
+    peak = float(np.max(np.abs(audio)))
+    if peak > MAX_PEAK:
+        raise AudioError(f"{path}: corrupt audio (decoded samples reach {peak:.3g} times full scale)")
     if native_sr != sr:
         import librosa
 

@@ -20,8 +20,11 @@ def probe(path: Path) -> tuple[int, float] | None:
     """(native sampling rate in Hz, duration in s) of ``path``, or None if unknown."""
     import soundfile as sf
 
+    from nlc.audio import quiet_mpg123
+
     try:
-        info = sf.info(str(path))
+        with quiet_mpg123():  # libmpg123 prints its complaints about a corrupt MP3 to fd 2
+            info = sf.info(str(path))
         if info.samplerate > 0 and info.frames > 0:
             return int(info.samplerate), float(info.frames) / info.samplerate
     except (sf.LibsndfileError, RuntimeError, ValueError):

@@ -2,8 +2,10 @@
  *
  * Reads window.NLC_STIMULI (written by `nlc-bench listening-test make` into stimuli.js),
  * takes one group (URL ?group=g01, otherwise drawn at random), plays its clips in a random
- * order per participant, collects the six 1-5 ratings per clip, and exports exactly the
- * long CSV `nlc-bench stats` reads: participant,group,source_type,system,question,rating.
+ * order per participant, collects the six 1-5 ratings per clip, and exports the CSV
+ * `nlc-bench stats --manifest manifest.json` reads: participant,group,source_type,clip,question,rating.
+ * The page is blind: it knows clip ids only, never which system a clip is (manifest.json,
+ * the answer key, stays with the experimenter and maps clips to systems in `stats`).
  * Served by `nlc-bench listening-test serve`, it also POSTs the answers to api/responses.
  */
 (function () {
@@ -11,7 +13,7 @@
 
   var data = window.NLC_STIMULI;
   var params = new URLSearchParams(window.location.search);
-  var COLUMNS = ["participant", "group", "source_type", "system", "question", "rating"];
+  var COLUMNS = ["participant", "group", "source_type", "clip", "question", "rating"];
 
   function randomId() {
     var bytes = new Uint8Array(8);
@@ -115,8 +117,7 @@
     clips.forEach(function (clip) {
       data.questions.forEach(function (question) {
         var checked = form.querySelector('input[name="' + clip.clip + "__" + question.id + '"]:checked');
-        rows.push({ clip: clip.clip, system: clip.system, question: question.id,
-                    rating: checked ? Number(checked.value) : null });
+        rows.push({ clip: clip.clip, question: question.id, rating: checked ? Number(checked.value) : null });
       });
     });
     return rows;
@@ -125,7 +126,7 @@
   function toCsv(rows) {
     var lines = [COLUMNS.join(",")];
     rows.forEach(function (r) {
-      lines.push([participant, group.group, group.source_type, r.system, r.question, r.rating].map(csvCell).join(","));
+      lines.push([participant, group.group, group.source_type, r.clip, r.question, r.rating].map(csvCell).join(","));
     });
     return lines.join("\n") + "\n";
   }

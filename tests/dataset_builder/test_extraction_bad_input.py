@@ -70,3 +70,11 @@ def test_default_limit_refuses_twenty_minutes(tmp_path):
         for _ in range(20):
             fh.write(block)
     _check(tmp_path, p, AudioError, "longer than the 900.0 s allowed")
+
+
+def test_corrupt_mp3_leaves_stderr_silent(tmp_path, capfd):
+    # the probe's sf.info let libmpg123 print "Note: Illegal Audio-MPEG-Header ..." to fd 2
+    p = tmp_path / "bad.mp3"
+    p.write_bytes(b"ID3\x03\x00\x00\x00\x00\x00\x0a" + b"\x00" * 10 + np.random.default_rng(0).bytes(20_000))
+    _check(tmp_path, p, AudioError, r"bad\.mp3: unreadable audio")
+    assert capfd.readouterr() == ("", "")

@@ -118,3 +118,42 @@ def test_audio_path(tmp_path):
     assert fm.audio_path(tmp_path, 1234) == wav  # finds whichever format exists
     with pytest.raises(InputError):
         fm.audio_path(tmp_path, 1_000_000)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda t: t.replace("\n2,0,", "\nabc,0,"),
+         r"tracks\.csv: track row 1, column 'track_id': 'abc' is not a track id \(an integer 0\.\.999999\)"),
+        (lambda t: t.replace("\n2,0,", "\n-5,0,"), r"track row 1, column 'track_id': '-5' is not a track id"),
+        (lambda t: t + FMA_ROW.replace("2,0,", "7,0,", 1) + "\n" + FMA_ROW + "\n",
+         r"track row 3, column 'track_id': track 2 already on track row 1"),
+        (lambda t: t.replace(",168,2,Hip-Hop", ",74s,2,Hip-Hop"),
+         r"tracks\.csv: track 2, column \('track', 'duration'\): not a number: '74s'"),
+        (lambda t: t.replace(FMA_ROW + "\n", ""), r"tracks\.csv: no track rows after FMA's three header rows"),
+    ],
+    ids=["id-abc", "id-negative", "id-twice", "duration-74s", "header-only"],
+)
+def test_bad_track_ids_numbers_and_empty_file_name_file_track_and_column(tmp_path, edit, message):
+    path = fma_csv(tmp_path)
+    path.write_text(edit(path.read_text()))
+    with pytest.raises(InputError, match=message):
+        fm.read_tracks_csv(path)
+
+
+def test_numeric_columns_read_as_numbers(tmp_path):
+    path = fma_csv(tmp_path)
+    path.write_text(path.read_text().replace(",168,2,Hip-Hop", ",,2,Hip-Hop"))  # an empty duration is missing
+    df = fm.read_tracks_csv(path)
+    assert df.index.dtype == "int64" and pd.isna(df.loc[2, ("track", "duration")])
+    assert all(pd.api.types.is_numeric_dtype(df[c]) for c in fm.NUMERIC_COLUMNS)
+
+
+def test_bad_tracks_csv_is_one_cli_line(tmp_path, capsys):
+    from nlc.cli import main
+
+    path = fma_csv(tmp_path)
+    path.write_text(path.read_text().replace(",168,2,Hip-Hop", ",74s,2,Hip-Hop"))
+    assert main(["dataset", "build", str(tmp_path), "--out", str(tmp_path / "out"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"nlc-bench: error: {path}: track 2, column ('track', 'duration'): not a number: '74s'\n"

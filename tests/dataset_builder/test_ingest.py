@@ -81,3 +81,16 @@ def test_missing_corpus_is_named(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="tracks.csv"):
         ingest(tmp_path / "empty")
+
+
+@pytest.mark.parametrize("license_raw", ["same", "CC0 1.0 Universal"])
+def test_a_track_listed_twice_is_one_line_at_ingest(fma_corpus: Path, license_raw: str) -> None:
+    """A repeated track id, identical or with a conflicting license, stops the build before any song runs."""
+    csv = fma_corpus / "fma_metadata" / "tracks.csv"
+    lines = csv.read_text().splitlines(keepends=True)
+    row = next(line for line in lines if line.startswith("2,"))
+    extra = row if license_raw == "same" else row.replace("Attribution-Noncommercial-Share Alike 3.0 United States",
+                                                           license_raw)
+    csv.write_text("".join(lines) + extra + next(line for line in lines if line.startswith("140,")))
+    with pytest.raises(InputError, match=r"tracks\.csv: track row \d+, column .track_id.: track 2 already on track row"):
+        ingest(fma_corpus)

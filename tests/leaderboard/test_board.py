@@ -42,8 +42,12 @@ def test_bound_board_refuses_another_release(tmp_path, tiny_dataset):
 
 
 def test_new_board_needs_a_release_name(tmp_path, tiny_dataset):
-    with pytest.raises(InputError, match="--release"):
+    """The message says what is missing, and does not ask for the --data that was given."""
+    with pytest.raises(InputError, match=r"needs a release name: pass --release .*--data binds the dataset but"):
         init_board(tmp_path / "b", data=tiny_dataset)
+    with pytest.raises(InputError, match="needs a release name") as info:
+        init_board(tmp_path / "b")
+    assert "--data" not in str(info.value) and not (tmp_path / "b").exists()
 
 
 def test_malformed_config_names_the_field(tmp_path):

@@ -15,7 +15,7 @@ import pytest
 
 from nlc.cli import main
 from nlc.listening_test.manifest import load_manifest
-from nlc.listening_test.responses import read_csv, validate
+from nlc.listening_test.responses import read_csv, validate, with_systems
 from nlc.listening_test.server import make_server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -80,10 +80,15 @@ def test_offline_page_exports_the_csv_stats_reads(driver, listening_stimuli):
     driver.get(f"{page}?group=g01&participant=offline")
     order = _take_test(driver, lambda k, q: 1 + (k + q) % 5)
     assert driver.find_element(By.ID, "submit").get_attribute("disabled")  # no server behind file://
+    # blind: what the page knows and exports names clips, never a system
+    known = driver.execute_script("return JSON.stringify(window.NLC_STIMULI) + document.documentElement.outerHTML")
     text = driver.execute_script("return document.getElementById('csv').value")
+    assert not any(system in known or system in text for system in manifest.systems)
+    assert text.splitlines()[0] == "participant,group,source_type,clip,question,rating"
     path = listening_stimuli.parent / "offline.csv"
     path.write_text(text)
-    responses = validate(read_csv(path), source=str(path), systems=manifest.systems)
+    responses = validate(with_systems(read_csv(path), manifest, source=str(path)), source=str(path),
+                         systems=manifest.systems)
     assert len(responses.data) == 3 * 6 and responses.incomplete == {}
     systems = {c.clip: c.system for c in manifest.groups[0].clips}
     first = responses.data[responses.data["system"] == systems[order[0]]]
@@ -113,6 +118,6 @@ def test_served_page_submits_and_stats_reads_the_export(driver, listening_stimul
     csv_path = tmp_path / "export.csv"
     csv_path.write_text(exported)
     assert read_csv(csv_path)["participant"].nunique() == 3
-    assert main(["stats", str(csv_path), "--json", str(tmp_path / "r.json")]) == 0
+    assert main(["stats", str(csv_path), "--manifest", str(listening_stimuli), "--json", str(tmp_path / "r.json")]) == 0
     out = capsys.readouterr().out
     assert "3 participant(s), 1 group(s), 54 answers" in out

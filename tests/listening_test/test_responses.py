@@ -8,6 +8,7 @@ import pytest
 
 from nlc.cli import main
 from nlc.errors import InputError
+from nlc.listening_test.manifest import load_manifest
 from nlc.listening_test.responses import load_responses
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "listening_responses.csv"
@@ -110,3 +111,116 @@ def test_cli_reports_missing_answers_and_errors(tmp_path, capsys):
     assert "12 participant(s)" in out and "Participants with missing answers (left out of every statistic" in out
     assert main(["stats", str(_replace(tmp_path, 5, 5, "9"))]) == 2
     assert "line 5, column 'rating': rating 9 out of range 1-5" in capsys.readouterr().err
+
+
+def _latin1(tmp_path: Path) -> Path:
+    path = tmp_path / "excel.csv"
+    path.write_bytes(DATA.read_text().replace("p01,", "Zoé,").encode("latin-1"))  # é is byte 0xe9
+    return path
+
+
+def test_latin1_csv_is_read_as_cp1252_with_a_note(tmp_path, capsys):
+    path = _latin1(tmp_path)
+    notes = []
+    responses = load_responses(path, notes=notes)
+    assert "Zoé" in set(responses.data["participant"]) and len(responses.data) == len(_lines()) - 1
+    assert notes == [f"{path} is not UTF-8 (byte 0xe9 at offset 55); read as Windows-1252 (cp1252)"]
+    assert main(["stats", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "13 participant(s)" in captured.out
+    assert captured.err == f"warning: {notes[0]}\n"
+
+
+def test_utf8_with_bom_is_read_without_a_note(tmp_path, capsys):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + DATA.read_text().replace("p01,", "Zoé,").encode("utf-8"))
+    notes = []
+    assert "Zoé" in set(load_responses(path, notes=notes).data["participant"]) and notes == []
+    assert main(["stats", str(path)]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_csv_in_no_known_encoding_is_one_line_with_the_offset(tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(_latin1(tmp_path).read_bytes().replace(b"\xe9", b"\x81"))  # 0x81: undefined in cp1252
+    assert main(["stats", str(path)]) == 2
+    assert capsys.readouterr().err == (f"nlc-bench: error: {path}: not UTF-8 (byte 0x81 at offset 55) nor Windows-1252 "
+                                       "(byte 0x81 at offset 55); save it as UTF-8 CSV\n")
+
+
+def _clip_answers(tmp_path: Path) -> tuple[Path, Path]:
+    """The hand-made answers as the blind page writes them (clip ids), and a manifest mapping them back."""
+    import csv
+    import json
+
+    from nlc.listening_test.manifest import Clip, Group, Manifest, save_manifest
+
+    with DATA.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    groups: dict[str, tuple[str, list[str]]] = {}
+    for r in rows:
+        source_type, systems = groups.setdefault(r["group"], (r["source_type"], []))
+        if r["system"] not in systems:
+            systems.append(r["system"])
+    clip_of = {}
+    manifest_groups = []
+    for group, (source_type, systems) in sorted(groups.items()):
+        clips = []
+        for k, system in enumerate(sorted(systems, reverse=True), start=1):  # clip order is not system order
+            clip_of[group, system] = f"{group}_c{k}"
+            clips.append(Clip(clip=f"{group}_c{k}", file=f"{group}/{group}_c{k}.wav", system=system, target_id=f"t{k}"))
+        manifest_groups.append(Group(group=group, source_type=source_type, source_id=f"s_{group}", source_role="drum",
+                                     clips=clips))
+    manifest = Manifest(seed=0, repetitions=2, sample_rate=44100, groups=manifest_groups,
+                        systems=sorted({r["system"] for r in rows}))
+    save_manifest(manifest, tmp_path)
+    path = tmp_path / "clips.csv"
+    lines = ["participant,group,source_type,clip,question,rating"]
+    lines += [",".join([r["participant"], r["group"], r["source_type"], clip_of[r["group"], r["system"]],
+                        r["question"], r["rating"]]) for r in rows]
+    path.write_text("\n".join(lines) + "\n")
+    assert not any(json.dumps(s) in path.read_text() for s in manifest.systems)
+    return path, tmp_path / "manifest.json"
+
+
+def test_clip_ids_map_to_systems_through_the_manifest(tmp_path, capsys):
+    import json
+
+    path, manifest = _clip_answers(tmp_path)
+    assert main(["stats", str(path), "--manifest", str(manifest), "--json", str(tmp_path / "clips.json")]) == 0
+    assert main(["stats", str(DATA), "--json", str(tmp_path / "systems.json")]) == 0  # the old format still reads
+    capsys.readouterr()
+    by_clip, by_system = (json.loads((tmp_path / f"{n}.json").read_text()) for n in ("clips", "systems"))
+    assert {k: v for k, v in by_clip.items() if k != "source"} == {k: v for k, v in by_system.items() if k != "source"}
+    assert main(["stats", str(path)]) == 2  # clip ids without the answer key
+    assert capsys.readouterr().err == (f"nlc-bench: error: {path} line 1: the answers name clips ('clip' column), not "
+                                       "systems: give the manifest.json of `listening-test make` (stats --manifest) "
+                                       "to map clips to systems\n")
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda t: t.replace(",g02,vocal,g02_c1,", ",g02,vocal,g02_c9,", 1), r"line \d+, column 'clip': clip 'g02_c9' not in the manifest"),
+        (lambda t: t.replace(",g02,vocal,g02_c1,", ",g01,vocal,g02_c1,", 1), r"line \d+, column 'group': clip 'g02_c1' belongs to group 'g02', not 'g01'"),
+        (lambda t: t.replace(",g02,vocal,g02_c1,", ",g02,drum,g02_c1,", 1), r"line \d+, column 'source_type': group 'g02' is 'vocal' in the manifest, not 'drum'"),
+    ],
+    ids=["unknown-clip", "wrong-group", "wrong-source-type"],
+)
+def test_clip_ids_that_do_not_fit_the_manifest_are_refused(tmp_path, edit, message):
+    path, manifest = _clip_answers(tmp_path)
+    path.write_text(edit(path.read_text()))
+    with pytest.raises(InputError, match=message):
+        load_responses(path, manifest=load_manifest(manifest))
+
+
+def test_manifest_of_another_run_with_more_clips_is_refused(tmp_path, capsys):
+    path, manifest_path = _clip_answers(tmp_path)
+    manifest = load_manifest(manifest_path)
+    extra = manifest.groups[0].clips[0].model_copy(update={"clip": "g01_c5", "file": "g01/g01_c5.wav"})
+    manifest.groups[0].clips.append(extra)
+    manifest_path.write_text(manifest.model_dump_json())
+    assert main(["stats", str(path), "--manifest", str(manifest_path)]) == 2
+    assert capsys.readouterr().err == (f"nlc-bench: error: {path}: the manifest has clip 'g01_c5' in group 'g01' but no "
+                                       "answer rates it (5 clips in the manifest's group, 4 in the answers): is it the "
+                                       "manifest of another `listening-test make` run?\n")

@@ -16,7 +16,7 @@ from nlc.cli import main
 from nlc.errors import InputError
 from nlc.listening_test import store
 from nlc.listening_test.manifest import load_manifest
-from nlc.listening_test.responses import read_csv, validate
+from nlc.listening_test.responses import read_csv, validate, with_systems
 from nlc.listening_test.schema import QUESTIONS
 from nlc.listening_test.server import make_server
 
@@ -76,7 +76,11 @@ def test_submit_refuse_export_and_survive_restart(listening_stimuli, tmp_path, c
         exported = urllib.request.urlopen(url + "/api/export.csv").read().decode()
     assert main(["listening-test", "export", "--db", str(db), "--out", str(tmp_path / "r.csv")]) == 0
     assert (tmp_path / "r.csv").read_text() == exported
-    responses = validate(read_csv(tmp_path / "r.csv"), source="r.csv", systems=manifest.systems)
+    # the export is public: clip ids, never a system name (manifest.json maps them)
+    assert exported.splitlines()[0] == "participant,group,source_type,clip,question,rating"
+    assert not any(system in exported for system in manifest.systems)
+    frame = with_systems(read_csv(tmp_path / "r.csv"), manifest, source="r.csv")
+    responses = validate(frame, source="r.csv", systems=manifest.systems)
     assert len(responses.data) == 36 and responses.incomplete == {}
     ann = responses.data[responses.data["participant"] == "ann"]
     assert set(ann["system"]) == set(manifest.systems) and set(ann["rating"]) == {4}

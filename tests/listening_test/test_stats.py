@@ -165,3 +165,60 @@ def test_exact_p_without_ties_or_zeros():
     assert got["method"] == "exact" and got["n"] == 6
     assert (got["W"], got["p"], got["p_holm"]) == (pytest.approx(ref.statistic), pytest.approx(ref.pvalue),
                                                    pytest.approx(ref.pvalue))
+
+
+def _constant_copy(tmp_path, rating_of) -> Path:
+    with DATA.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    path = tmp_path / "constant.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({**r, "rating": str(rating_of(r))})
+    return path
+
+
+@pytest.mark.parametrize(
+    ("rating_of", "note"),
+    [
+        (lambda r: 3, "all ratings identical"),
+        (lambda r: 1 + QUESTIONS.index(r["question"]) % 5, "every question got the same rating on every clip"),
+    ],
+    ids=["all-identical", "constant-per-question"],
+)
+def test_undefined_alpha_and_tests_are_notes_not_warnings(tmp_path, capfd, rating_of, note):
+    import warnings
+
+    path = _constant_copy(tmp_path, rating_of)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # pingouin's "invalid value encountered in scalar divide" used to leak
+        result = analyse(load_responses(path))
+    assert [str(w.message) for w in caught] == []
+    alpha = result["cronbach_alpha"]
+    assert alpha["alpha"] is None and alpha["ci_low"] is None and alpha["note"] == note
+    assert result["mos_by_question"] and all(m["mos"] is not None for m in result["mos_by_question"])
+    if note == "all ratings identical":
+        assert {w["note"] for w in result["wilcoxon"]} == {"all paired differences zero (identical ratings)"}
+        assert all(w["p"] is None for w in result["wilcoxon"])
+    capfd.readouterr()
+    assert main(["stats", str(path)]) == 0
+    out, err = capfd.readouterr()
+    assert err == "" and f"Cronbach's alpha undefined: {note} (56 rated clips x 6 items)." in out
+
+
+def test_alpha_of_clips_whose_sums_do_not_vary_is_undefined_without_warning():
+    import warnings
+
+    import pandas as pd
+
+    from nlc.listening_test.stats import cronbach
+
+    # two clips, items vary but each clip sums to 21: pingouin divided by zero (alpha = -inf)
+    ratings = {"p1": [1, 5, 2, 4, 3, 6], "p2": [5, 1, 4, 2, 3, 6]}
+    rows = [{"participant": p, "group": "g01", "system": "a", "question": q, "rating": min(r, 5)}
+            for p, values in ratings.items() for q, r in zip(QUESTIONS, values)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = cronbach(pd.DataFrame(rows))
+    assert caught == [] and np.isnan(got["alpha"]) and got["note"] == "the clips' summed ratings do not vary"

@@ -87,3 +87,23 @@ def test_cli_renames_systems_and_refuses_duplicates(tiny_dataset, listening_resu
     assert main(["listening-test", "make", "--data", str(tiny_dataset), "--results", path, path,
                  "--out", str(tmp_path / "two")]) == 2
     assert "system names must be unique" in capsys.readouterr().err
+
+
+def test_nothing_the_browser_receives_names_a_system(listening_stimuli):
+    # stimuli.js used to hold {"clip": "g01_c1", ..., "system": "original"}: the answer key in the page source
+    from nlc.listening_test.server import public_files
+    from nlc.listening_test.webmushra import webmushra_test_id
+
+    manifest = load_manifest(listening_stimuli)
+    secrets = [*manifest.systems, *(c.target_id for g in manifest.groups for c in g.clips),
+               *(g.source_id for g in manifest.groups), '"system"']
+    served = public_files(listening_stimuli, manifest)
+    assert "/questionnaire/stimuli.js" in served
+    pages = [p for p in served.values() if p.suffix != ".wav"]
+    pages += sorted((listening_stimuli / "webmushra").glob("*.yaml"))  # webMUSHRA serves its configs
+    for path in pages:
+        text = path.read_text()
+        assert not [s for s in secrets if s in text], path
+    page = (listening_stimuli / "questionnaire" / "stimuli.js").read_text()
+    assert all(f'"clip": "{c.clip}"' in page for g in manifest.groups for c in g.clips)
+    assert manifest.run_id and webmushra_test_id(manifest) == f"nlc_listening_{manifest.run_id}"

@@ -76,3 +76,36 @@ def test_length_limits(tmp_path):
         load_audio(path, min_seconds=2.0)
     with pytest.raises(AudioError, match="longer"):
         load_audio(path, max_seconds=0.5)
+
+
+def _corrupt_mp3(kind: str) -> bytes:
+    """An ID3 tag, then either random bytes or MPEG-1 layer III frame headers around random payloads."""
+    rng = np.random.default_rng(0)
+    id3 = b"ID3\x03\x00\x00\x00\x00\x00\x0a" + b"\x00" * 10
+    if kind == "random":
+        return id3 + rng.integers(0, 256, 20_000, dtype=np.uint8).tobytes()
+    frame = b"\xff\xfb\x90\x64"  # sync, MPEG-1 layer III, 128 kb/s, 44.1 kHz: 417-byte frames
+    return id3 + b"".join(frame + rng.integers(0, 256, 413, dtype=np.uint8).tobytes() for _ in range(40))
+
+
+@pytest.mark.parametrize("kind", ["random", "frames"])
+def test_corrupt_mp3_is_one_audio_error_and_silence_on_stderr(tmp_path, capfd, kind):
+    # libmpg123 (inside libsndfile) printed "Note: Illegal Audio-MPEG-Header ..." or a hundred
+    # "[src/libmpg123/layer3.c:...] error: big_values too large!" lines straight to fd 2, and the
+    # frames variant even decoded to garbage samples ~3e5 times full scale without an error.
+    path = tmp_path / "bad.mp3"
+    path.write_bytes(_corrupt_mp3(kind))
+    with pytest.raises(AudioError, match=r"bad\.mp3: (unreadable|corrupt) audio"):
+        load_audio(path)
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")
+
+
+def test_other_stderr_output_survives_the_mp3_silencer(tmp_path, capfd):
+    import os
+
+    from nlc.audio import quiet_mpg123
+
+    with quiet_mpg123():
+        os.write(2, b"Note: Trying to resync...\n[src/libmpg123/layer3.c:1] error: bad frame\nkept line\n")
+    assert capfd.readouterr().err == "kept line\n"
