@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -38,7 +38,7 @@ def model_record(model: nn.Module, *, meta: dict[str, Any] | None = None) -> dic
     return {
         "format": FORMAT,
         "model": model.kind,
-        "config": model.config.to_dict(),
+        "config": cast(SkeletonConfig, model.config).to_dict(),  # nn.Module.__getattr__ is typed Tensor | Module
         "margin": float(getattr(model, "margin", DEFAULT_MARGIN)),
         "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
         "meta": dict(meta or {}),

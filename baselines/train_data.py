@@ -24,6 +24,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,6 +35,9 @@ from nlc.features import log_mel_batch
 from nlc.spec import LOOP_SAMPLES, N_FRAMES, N_MELS
 
 from .stft_mix import StftCache, mixed_log_mel
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FEATURE_CHUNK: int = 64
 """Loops or pairs featurised per batch when filling the caches."""
@@ -63,7 +67,7 @@ class SplitData:
     """The positive pairs of one split, its loops' audio and the between-song negative pool."""
 
     split: str
-    pairs: object  # pandas.DataFrame, sorted by pair_id
+    pairs: pd.DataFrame  # sorted by pair_id
     loop_ids: tuple[str, ...]
     audio: np.ndarray  # (n_loops, 88200) float32, memory-mapped
     source: np.ndarray  # (n_pairs,) loop row of each pair's source
@@ -166,6 +170,7 @@ def _candidate_audio(data: SplitData, examples: list[Example]) -> np.ndarray:
         if ex.recipe is None:
             out[k] = target
         elif ex.recipe.method in BETWEEN_SONG:
+            assert ex.recipe.other_loop_id is not None  # NegativeRecipe requires it for BETWEEN_SONG methods
             out[k] = data.audio[data.loop_index(ex.recipe.other_loop_id)]
         else:
             out[k] = apply_recipe(ex.recipe, np.asarray(target))
@@ -197,6 +202,7 @@ def snn_batch(data: SplitData, examples: list[Example]) -> tuple[np.ndarray, np.
         if ex.recipe is None:
             cands[k] = mels[data.target[ex.pair]]
         elif ex.recipe.method in BETWEEN_SONG:
+            assert ex.recipe.other_loop_id is not None  # NegativeRecipe requires it for BETWEEN_SONG methods
             cands[k] = mels[data.loop_index(ex.recipe.other_loop_id)]
         else:
             fresh.append(k)

@@ -19,7 +19,7 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -28,7 +28,7 @@ from nlc.atomic import write_text
 from nlc.benchmark import figures, metrics
 from nlc.errors import InputError, IntegrityError
 
-SCHEMA_VERSION: str = "1.0"
+SCHEMA_VERSION: Literal["1.0"] = "1.0"
 """Version of this schema; bumped on any change a reader must know about."""
 FIGURE_TOLERANCE: float = 1e-9
 """Largest absolute difference between a stored and a recomputed figure."""
@@ -102,8 +102,10 @@ class RankingQuery(_Strict):
             raise InputError(f"query {self.query_id}: target {self.target_id} is not among its candidates")
         if len(set(self.candidate_ids)) != len(self.candidate_ids):
             seen: set[str] = set()
-            dup = next(c for c in self.candidate_ids if c in seen or seen.add(c))
-            raise InputError(f"query {self.query_id}: candidate {dup} appears more than once")
+            for c in self.candidate_ids:
+                if c in seen:
+                    raise InputError(f"query {self.query_id}: candidate {c} appears more than once")
+                seen.add(c)
         rank = metrics.target_rank(np.asarray(self.scores), self.candidate_ids.index(self.target_id))
         if rank != self.target_rank:
             raise InputError(f"query {self.query_id}: stored target_rank {self.target_rank}, its scores give {rank}")
@@ -190,15 +192,23 @@ def compute_intervals(
     *, threshold: float, n_resamples: int, confidence: float, seed: int,
 ) -> Intervals:
     """Bootstrap intervals from per-item arrays, seeded (see :mod:`nlc.benchmark.figures`)."""
-    opts = dict(n_resamples=n_resamples, confidence=confidence, seed=seed)
-    cls, per_method = figures.classification_intervals(labels, scores, methods, threshold=threshold, **opts)
-    rank = figures.ranking_intervals(ranks, **opts)
+    cls, per_method = figures.classification_intervals(
+        labels, scores, methods, threshold=threshold, n_resamples=n_resamples, confidence=confidence, seed=seed
+    )
+    rank = figures.ranking_intervals(ranks, n_resamples=n_resamples, confidence=confidence, seed=seed)
     pairs = {k: Interval(low=lo, high=hi) for k, (lo, hi) in {**cls, **rank}.items()}
     return Intervals(
-        **opts, **pairs, method_accuracy={k: Interval(low=lo, high=hi) for k, (lo, hi) in per_method.items()}
+        n_resamples=n_resamples, confidence=confidence, seed=seed, **pairs,
+        method_accuracy={k: Interval(low=lo, high=hi) for k, (lo, hi) in per_method.items()},
     )
 
 
+@overload
+def recompute_metrics(results: BenchmarkResults, *, intervals: Literal[False] = ...) -> Metrics: ...
+@overload
+def recompute_metrics(results: BenchmarkResults, *, intervals: Literal[True]) -> tuple[Metrics, Intervals]: ...
+@overload
+def recompute_metrics(results: BenchmarkResults, *, intervals: bool) -> Metrics | tuple[Metrics, Intervals]: ...
 def recompute_metrics(results: BenchmarkResults, *, intervals: bool = False) -> Metrics | tuple[Metrics, Intervals]:
     """Recompute every figure from the per-item outputs stored in ``results``.
 

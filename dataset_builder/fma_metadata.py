@@ -271,7 +271,7 @@ def read_tracks_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
         if col in frame.columns:
             frame[col] = pd.to_datetime(frame[col], errors="coerce", format="mixed")
     if ("set", "subset") in frame.columns:
-        frame["set", "subset"] = frame["set", "subset"].astype(pd.CategoricalDtype(SUBSETS, ordered=True))
+        frame["set", "subset"] = frame["set", "subset"].astype(pd.CategoricalDtype(list(SUBSETS), ordered=True))
     for col in CATEGORY_COLUMNS:
         if col in frame.columns:
             frame[col] = frame[col].astype("category")

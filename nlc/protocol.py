@@ -68,6 +68,9 @@ class LoadedSubmission(Protocol):
     def path(self) -> Path: ...
 
     @property
+    def name(self) -> str: ...
+
+    @property
     def threshold(self) -> float: ...
 
     @property

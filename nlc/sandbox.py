@@ -162,7 +162,7 @@ def send_message(fd: int, header: dict[str, Any], arrays: Sequence[np.ndarray] =
     _write_all(fd, struct.pack(">I", len(head)) + head, deadline)
     for array in arrays:
         if array.nbytes:
-            _write_all(fd, memoryview(array).cast("B"), deadline)
+            _write_all(fd, array.data.cast("B"), deadline)
 
 
 def read_message(fd: int, deadline: float | None = None) -> tuple[dict[str, Any], list[np.ndarray]]:
@@ -336,7 +336,7 @@ class SandboxedSubmission:
         tail = f"; last output: {last.strip()[:200]}" if last else ""
         return SubmissionError(f"{self.path.name}: the sandboxed process {why} during {doing}{tail}")
 
-    def _request(self, doing: str, header: dict[str, Any], arrays: Sequence[np.ndarray] = ()) -> list[np.ndarray]:
+    def _request(self, doing: str, header: dict[str, Any], arrays: Sequence[np.ndarray] = ()) -> np.ndarray:
         try:
             send_message(self._out, header, arrays, self._deadline)
             reply, out = read_message(self._in, self._deadline)

@@ -104,12 +104,17 @@ def _stem_name(index: int, raw: str) -> str:
     return f"{index:02d}_{body}"
 
 
+def _track_order(path: Path) -> int:
+    """Sort key of an lmms rendertracks file: its leading track number (files without one last)."""
+    match = re.match(r"(\d+)", path.name)
+    return int(match.group(1)) if match else 10**6
+
+
 def _render_stems(lmms: str, project: Path, tmp: Path, *, timeout_s: float) -> list[Path]:
     """Per-track WAVs of ``project`` in lmms's track order; raises RenderError when none come out."""
     (tmp / "tracks").mkdir()
     _run_lmms(lmms, ["rendertracks", str(project), "-o", str(tmp / "tracks") + "/", "-f", "wav"], timeout_s=timeout_s)
-    raw = sorted((tmp / "tracks").glob("*.wav"), key=lambda p: int(re.match(r"(\d+)", p.name).group(1))
-                 if re.match(r"\d+", p.name) else 10**6)
+    raw = sorted((tmp / "tracks").glob("*.wav"), key=_track_order)
     if not raw:
         raise RenderError("lmms rendertracks wrote no track files")
     return raw
