@@ -105,7 +105,7 @@ def _decode_ffmpeg(path: Path, sr: int) -> np.ndarray:
     return np.frombuffer(proc.stdout, dtype=np.float32).copy()
 
 
-def _mix_to_mono(data: np.ndarray) -> np.ndarray:
+def mix_to_mono(data: np.ndarray) -> np.ndarray:
     """Mean of the channels of ``data`` (frames, channels), float32.
 
     Adds whole channel columns instead of ``data.mean(axis=1)``: numpy's reduction over a
@@ -161,7 +161,7 @@ def load_audio(
     try:
         with quiet_mpg123():
             data, native_sr = sf.read(str(path), dtype="float32", always_2d=True)
-        audio = _mix_to_mono(data)
+        audio = mix_to_mono(data)
     except (sf.LibsndfileError, RuntimeError, ValueError):
         audio, native_sr = _decode_ffmpeg(path, sr), sr
     if audio.size == 0:

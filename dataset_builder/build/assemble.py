@@ -19,7 +19,8 @@ import pandas as pd
 
 from nlc.errors import InputError
 
-from nlc.loops.layout import AUDIO_COLUMNS, PAIR_COLUMNS, normalise_wav
+from nlc.loops.layout import AUDIO_COLUMNS, PAIR_COLUMNS, encode_wav, normalise_wav
+from nlc.spec import LOOP_SAMPLES
 from nlc.dataset_builder.release.writer import write_release
 from nlc.dataset_builder.build.workdir import ROLES_FILE, WorkDir
 
@@ -90,15 +91,42 @@ def clip_report(work: WorkDir, songs: pd.DataFrame, pairs: pd.DataFrame) -> dict
     }
 
 
+WAV_HEADER_BYTES: int = 44
+"""Size of the header :func:`~nlc.loops.layout.encode_wav` writes (RIFF, fmt and data chunk heads)."""
+
+
+@lru_cache(maxsize=1)
+def canonical_wav_header() -> bytes:
+    """The header every canonical loop starts with (it depends only on the length, which is fixed)."""
+    return encode_wav(np.zeros(LOOP_SAMPLES, dtype=np.float32))[:WAV_HEADER_BYTES]
+
+
+def canonical_loop_bytes(data: bytes, *, where: str) -> bytes:
+    """``data`` as the canonical 16-bit PCM loop: itself when it already is one, without decoding.
+
+    Bytes made of :func:`canonical_wav_header` and 88,200 16-bit samples are what
+    :func:`~nlc.loops.layout.encode_wav` writes; decoding and re-encoding them
+    (:func:`~nlc.loops.layout.normalise_wav`) gives them back unchanged, so they are
+    returned as they are. Anything else (a record of an older version, a float or stereo
+    WAV, FLAC) is normalised.
+    """
+    header = canonical_wav_header()
+    if len(data) == WAV_HEADER_BYTES + 2 * LOOP_SAMPLES and data[:WAV_HEADER_BYTES] == header:
+        return data
+    return normalise_wav(data, where=where)
+
+
 def make_loop_reader(work: WorkDir):
-    """``loop_wav(loop_id) -> bytes`` reading a finished song's loop, canonicalised to 16-bit PCM."""
+    """``loop_wav(loop_id) -> bytes`` reading a finished song's loop once, as canonical 16-bit PCM."""
     @lru_cache(maxsize=4096)
     def loop_wav(loop_id: str) -> bytes:
         song_id, local = loop_id.split("/", 1)
         path = work.song_dir(song_id) / "loops" / f"{local}.wav"
-        if not path.is_file():
-            raise InputError(f"{path}: loop audio missing from the song record")
-        return normalise_wav(path.read_bytes(), where=str(path))
+        try:
+            data = path.read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
+            raise InputError(f"{path}: loop audio missing from the song record") from exc
+        return canonical_loop_bytes(data, where=str(path))
     return loop_wav
 
 

@@ -1,18 +1,20 @@
 """What one Dask task does with one song: check, extract loops, detect roles, return the files.
 
-The task runs on a worker, possibly on another machine, so it writes nothing that the
-build relies on: it extracts into a private temporary folder and returns the song's files
-as bytes. The build's client then records them atomically in the work folder
+The task runs on a worker, possibly on another machine, so it writes nothing at all: it
+decodes and extracts the song in memory, encodes each loop once to its canonical WAV
+bytes (:func:`~nlc.loops.layout.encode_wav`), classifies the loops' roles from exactly
+those 16-bit samples, and returns the song's files as bytes. The build's client then
+records them atomically in the work folder
 (:class:`~nlc.dataset_builder.build.workdir.WorkDir`), so one process writes and a killed
-worker can never leave a half-recorded song. A song that cannot be used comes back as a
-failure with a one-line reason instead of an exception, so one bad file never stops a
-build of thousands.
+worker can never leave a half-recorded song, and the release copies the loops' bytes as
+they are. A song that cannot be used comes back as a failure with a one-line reason
+instead of an exception, so one bad file never stops a build of thousands.
 """
 
 from __future__ import annotations
 
+import io
 import math
-import tempfile
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,8 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from nlc.audio import load_audio
+from nlc.audio import mix_to_mono, quiet_mpg123
 from nlc.errors import AudioError, NLCError
+from nlc.spec import SAMPLE_RATE
 
 TRUNCATED_SHARE: float = 0.9
 """A whole-song file holding less than this share of FMA's listed duration is truncated."""
@@ -41,15 +44,26 @@ def check_not_truncated(song: Mapping[str, Any]) -> None:
     import soundfile as sf
 
     try:
-        actual = sf.info(str(song["audio_path"])).duration
+        with quiet_mpg123():  # libmpg123 prints header warnings of a damaged MP3 straight to stderr
+            actual = sf.info(str(song["audio_path"])).duration
     except (sf.LibsndfileError, RuntimeError):
         return  # libsndfile cannot tell; the decoder will judge the file
     if actual < TRUNCATED_SHARE * float(expected) - TRUNCATED_SLACK_S:
         raise AudioError(f"{song['audio_path']}: truncated, holds {actual:.1f} s of the {float(expected):.1f} s FMA lists")
 
 
-def _folder_files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+def decode_loop(data: bytes) -> np.ndarray:
+    """The mono float32 samples at 44.1 kHz of WAV bytes, as :func:`nlc.audio.load_audio` reads
+    the same bytes from a file (16-bit samples / 32768; resampled like it if another rate)."""
+    import soundfile as sf
+
+    audio, sr = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    mono = mix_to_mono(audio)
+    if sr != SAMPLE_RATE:
+        import librosa
+
+        mono = librosa.resample(mono, orig_sr=sr, target_sr=SAMPLE_RATE, res_type="soxr_hq").astype(np.float32)
+    return np.ascontiguousarray(mono, dtype=np.float32)
 
 
 def process_song(song: Mapping[str, Any], *, config: Any = None) -> dict[str, Any]:
@@ -70,7 +84,8 @@ def process_song(song: Mapping[str, Any], *, config: Any = None) -> dict[str, An
         or ``{"song_id", "ok": False, "reason": str}``; both with ``cpu_seconds`` (CPU time
         of the worker process on this song, for throughput measurements).
     """
-    from nlc.dataset_builder.extraction import ExtractionConfig, extract_song
+    from nlc.dataset_builder.extraction import ExtractionConfig
+    from nlc.dataset_builder.extraction.song import song_files
     from nlc.dataset_builder.extraction.pipeline import cpu_seconds
     from nlc.dataset_builder.roles.detector import classify_roles
 
@@ -79,15 +94,13 @@ def process_song(song: Mapping[str, Any], *, config: Any = None) -> dict[str, An
     cpu_start = cpu_seconds()
     try:
         check_not_truncated(song)
-        with tempfile.TemporaryDirectory(prefix=f"nlc-{song_id}-") as tmp:
-            extract_song(song["audio_path"], tmp, song_id=song_id, config=config, plot=False)
-            folder = Path(tmp) / song_id
-            wavs = sorted((folder / "loops").glob("*.wav"))
-            roles: dict[str, str] = {}
-            if wavs:
-                loops = np.stack([load_audio(p, allow_silence=True) for p in wavs])
-                roles = {p.stem: str(r) for p, r in zip(wavs, classify_roles(loops))}
-            result = {"song_id": song_id, "ok": True, "files": _folder_files(folder), "roles": roles}
+        files = song_files(song["audio_path"], song_id=song_id, config=config).files
+        wavs = sorted(rel for rel in files if rel.startswith("loops/") and rel.endswith(".wav"))
+        roles: dict[str, str] = {}
+        if wavs:  # from the 16-bit samples the record holds, not the float extraction output
+            loops = np.stack([decode_loop(files[rel]) for rel in wavs])
+            roles = {Path(rel).stem: str(r) for rel, r in zip(wavs, classify_roles(loops))}
+        result = {"song_id": song_id, "ok": True, "files": dict(sorted(files.items())), "roles": roles}
     except NLCError as exc:
         result = {"song_id": song_id, "ok": False, "reason": str(exc)}
     except Exception as exc:  # a bug or a library failure on one song must not stop the build

@@ -3,12 +3,12 @@
 A dataset build may be killed at any moment (Ctrl-C, a lost cluster node, a time-limited
 job). Everything a finished song produced is kept here, outside the published folder,
 and a re-run only processes the songs that have no record yet. Records are written by
-one process (the build's client) through a temporary folder and a rename, so a record
-either exists completely or not at all::
+one process (the build's client) through a temporary folder and a rename
+(:func:`nlc.atomic.atomic_dir`), so a record either exists completely or not at all::
 
     WORK/
       settings.json                 # what the songs were processed with, code fingerprint included
-      songs/<song_id>/loops/*.wav   # a finished song: extraction output ...
+      songs/<song_id>/loops/*.wav   # a finished song: its loops as canonical WAV bytes ...
       songs/<song_id>/pairs.csv
       songs/<song_id>/summary.json
       songs/<song_id>/layout.npy
@@ -22,11 +22,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from nlc import atomic
 from nlc.errors import InputError
 
 SONGS_DIR = "songs"
@@ -44,23 +44,14 @@ def default_work_dir(out: str | os.PathLike[str]) -> Path:
     return out.with_name(out.name + ".work")
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_json(path: str | os.PathLike[str], obj: Any) -> Path:
-    """Write ``obj`` as indented, key-sorted JSON, atomically (same object, same bytes)."""
-    path = Path(path)
-    _atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode())
-    return path
+    """Write ``obj`` as indented, key-sorted UTF-8 JSON, atomically (same object, same bytes).
+
+    Unlike :func:`nlc.atomic.write_json`, non-ASCII text (artists, titles, paths) is written
+    as UTF-8 rather than ``\\u`` escapes; the release's ``protocol.json`` and
+    ``build_report.json`` are written this way.
+    """
+    return atomic.write_text(path, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 class WorkDir:
@@ -85,6 +76,8 @@ class WorkDir:
             folder.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(self.tmp, ignore_errors=True)  # leftovers of a killed run
         self.tmp.mkdir(exist_ok=True)
+        for old in self.songs.glob(".*"):  # a replaced record a killed run had not deleted yet
+            shutil.rmtree(old, ignore_errors=True)
         settings_path = self.root / SETTINGS_FILE
         wanted = json.loads(json.dumps(dict(settings), sort_keys=True))
         discarded = 0
@@ -105,13 +98,14 @@ class WorkDir:
 
     def done_ids(self) -> set[str]:
         """Song ids with a complete record (finished or failed)."""
-        done = {p.name for p in self.songs.iterdir() if p.is_dir()} if self.songs.is_dir() else set()
         failed = {p.stem for p in self.failed.glob("*.json")} if self.failed.is_dir() else set()
-        return done | failed
+        return set(self.finished_ids()) | failed
 
     def finished_ids(self) -> list[str]:
         """Sorted ids of songs that produced loops."""
-        return sorted(p.name for p in self.songs.iterdir() if p.is_dir()) if self.songs.is_dir() else []
+        if not self.songs.is_dir():
+            return []
+        return sorted(p.name for p in self.songs.iterdir() if p.is_dir() and not p.name.startswith("."))
 
     def failures(self) -> dict[str, str]:
         """``{song_id: reason}`` of every failed song, sorted by id."""
@@ -126,23 +120,18 @@ class WorkDir:
     def store_song(self, song_id: str, files: Mapping[str, bytes], *, roles: Mapping[str, str]) -> Path:
         """Record a finished song from its files (relative path -> bytes) and loop roles.
 
-        The files are written into ``tmp/`` and the song folder appears by one rename,
-        so a kill at any point leaves either no record or a complete one.
+        Each file is written once, as given (the loops are already canonical WAV bytes),
+        into a staging folder in ``tmp/``; the song folder appears by one rename
+        (:func:`nlc.atomic.atomic_dir`), so a kill at any point leaves either no record
+        or a complete one.
         """
         final = self.song_dir(song_id)
-        staging = Path(tempfile.mkdtemp(dir=self.tmp, prefix=f"{song_id}-"))
-        try:
+        with atomic.atomic_dir(final, staging_parent=self.tmp) as staging:
             for rel, data in files.items():
                 target = staging / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
             (staging / ROLES_FILE).write_text(json.dumps(dict(roles), indent=2, sort_keys=True) + "\n")
-            if final.exists():
-                shutil.rmtree(final)
-            os.replace(staging, final)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
         (self.failed / f"{song_id}.json").unlink(missing_ok=True)
         return final
 

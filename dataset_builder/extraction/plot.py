@@ -8,18 +8,20 @@ bar spectrogram (mel band x time in bar, dB), titled with its id and best bar.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 
-def plot_extraction(path: str | Path, ex, *, title: str = "", threshold: float | None = None) -> Path:
-    """Write a PNG of an :class:`~nlc.dataset_builder.extraction.pipeline.Extraction` to ``path``."""
+def plot_extraction(path: str | Path | BinaryIO, ex, *, title: str = "", threshold: float | None = None
+                    ) -> str | Path | BinaryIO:
+    """Write a PNG of an :class:`~nlc.dataset_builder.extraction.pipeline.Extraction` to ``path`` (a file name
+    or a binary file object)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    path = Path(path)
     n = len(ex.ids)
     cols = max(1, min(n, 6))
     rows = 1 + -(-n // cols)
@@ -41,6 +43,6 @@ def plot_extraction(path: str | Path, ex, *, title: str = "", threshold: float |
         sub.set_title(f"{lid} (bar {ex.best_bar[lid]})", fontsize="small")
         sub.set_xticks([])
         sub.set_yticks([])
-    fig.savefig(path, dpi=80)
+    fig.savefig(path, dpi=80, format="png")
     plt.close(fig)
     return path

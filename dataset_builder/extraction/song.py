@@ -8,18 +8,23 @@ folder is finished.
 
 from __future__ import annotations
 
+import io
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
 
 from nlc.atomic import atomic_dir
-from nlc.audio import load_audio, write_wav
+from nlc.audio import load_audio
 from nlc.dataset_builder.extraction.config import ExtractionConfig
 from nlc.dataset_builder.extraction.pipeline import Extraction, StepClock, extract_loops, loop_id
 from nlc.dataset_builder.extraction.probe import check_input
 from nlc.errors import InputError
+from nlc.loops.layout import encode_wav
+from nlc.spec import LOOP_SAMPLES, SAMPLE_RATE
 
 
 def summarise(ex: Extraction, *, song_id: str, source: str, config: ExtractionConfig) -> dict:
@@ -50,21 +55,63 @@ def summarise(ex: Extraction, *, song_id: str, source: str, config: ExtractionCo
     }
 
 
-def _write_song(folder: Path, ex: Extraction, summary: dict, *, config: ExtractionConfig, plot: bool) -> None:
-    sr = config.sr
-    for lid, audio in zip(ex.ids, ex.audio):
-        write_wav(folder / "loops" / f"{lid}.wav", audio, sr=sr)
-    np.save(folder / "layout.npy", ex.layout.astype(np.float32))
-    with open(folder / "pairs.csv", "w", encoding="utf-8", newline="\n") as fh:
-        fh.write("loop_a,loop_b\n")
-        fh.writelines(f"{a},{b}\n" for a, b in ex.pairs)
+def loop_wav_bytes(audio: np.ndarray, *, sr: int, where: str) -> bytes:
+    """A loop's 16-bit PCM WAV bytes, encoded once: for a dataset loop (2 s at 44.1 kHz) the
+    canonical :func:`~nlc.loops.layout.encode_wav` bytes the release stores as they are; other
+    rates or lengths (non-default settings, which the release refuses) the same encoding."""
+    if sr == SAMPLE_RATE and np.shape(audio) == (LOOP_SAMPLES,):
+        return encode_wav(audio, where=where)
+    buffer = io.BytesIO()
+    sf.write(buffer, np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0), sr, subtype="PCM_16", format="WAV")
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class SongFiles:
+    """One song extracted in memory: its folder's files (relative path -> bytes), summary and extraction."""
+
+    files: dict[str, bytes]
+    summary: dict
+    extraction: Extraction
+
+
+def song_files(audio_path: str | os.PathLike[str], *, song_id: str, config: ExtractionConfig = ExtractionConfig(),
+               plot: bool = False) -> SongFiles:
+    """Extract one song and encode its folder in memory, each file once (see :func:`extract_song`).
+
+    The one definition of a song folder: :func:`extract_song` writes these bytes, and the
+    dataset build records them without touching the disk in between. Raises like
+    :func:`extract_song`.
+    """
+    path = Path(audio_path)
+    if not song_id or "/" in song_id or song_id.startswith("."):
+        raise InputError(f"invalid song_id {song_id!r}")
+    timings: dict[str, float] = {}
+    cpu_timings: dict[str, float] = {}
+    clock = StepClock(timings, cpu_timings)
+    check_input(path, min_native_sr=config.min_native_sr, max_seconds=config.max_seconds)
+    audio = load_audio(path, sr=config.sr, max_seconds=config.max_seconds)
+    clock.lap("decode")
+    ex = extract_loops(audio, config=config, timings=timings, cpu_timings=cpu_timings)
+    summary = summarise(ex, song_id=song_id, source=str(path), config=config)
+    clock = StepClock(timings, cpu_timings)
+    files = {f"loops/{lid}.wav": loop_wav_bytes(loop, sr=config.sr, where=f"{song_id}/{lid}")
+             for lid, loop in zip(ex.ids, ex.audio)}
+    layout = io.BytesIO()
+    np.save(layout, ex.layout.astype(np.float32))
+    files["layout.npy"] = layout.getvalue()
+    files["pairs.csv"] = ("loop_a,loop_b\n" + "".join(f"{a},{b}\n" for a, b in ex.pairs)).encode("utf-8")
     if plot:
         from nlc.dataset_builder.extraction.plot import plot_extraction
 
-        plot_extraction(folder / "extraction.png", ex, title=summary["song_id"], threshold=config.pair_threshold)
-    with open(folder / "summary.json", "w", encoding="utf-8") as fh:
-        json.dump(summary, fh, indent=2)
-        fh.write("\n")
+        png = io.BytesIO()
+        plot_extraction(png, ex, title=song_id, threshold=config.pair_threshold)
+        files["extraction.png"] = png.getvalue()
+    clock.lap("write")
+    for steps in (timings, cpu_timings):
+        steps["total"] = round(sum(steps.values()), 4)
+    files["summary.json"] = (json.dumps(summary, indent=2) + "\n").encode("utf-8")
+    return SongFiles(files=dict(sorted(files.items())), summary=summary, extraction=ex)
 
 
 def extract_song(
@@ -102,25 +149,9 @@ def extract_song(
     ExtractionError
         No stable beat or too few bars. Nothing is written in either case.
     """
-    path = Path(audio_path)
-    out = Path(out_dir)
-    if not song_id or "/" in song_id or song_id.startswith("."):
-        raise InputError(f"invalid song_id {song_id!r}")
-    timings: dict[str, float] = {}
-    cpu_timings: dict[str, float] = {}
-    clock = StepClock(timings, cpu_timings)
-    check_input(path, min_native_sr=config.min_native_sr, max_seconds=config.max_seconds)
-    audio = load_audio(path, sr=config.sr, max_seconds=config.max_seconds)
-    clock.lap("decode")
-    ex = extract_loops(audio, config=config, timings=timings, cpu_timings=cpu_timings)
-    summary = summarise(ex, song_id=song_id, source=str(path), config=config)
-    with atomic_dir(out / song_id) as tmp:
-        clock = StepClock(timings, cpu_timings)
-        _write_song(tmp, ex, summary, config=config, plot=plot)
-        clock.lap("write")
-        for steps in (timings, cpu_timings):
-            steps["total"] = round(sum(steps.values()), 4)
-        with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
-            json.dump(summary, fh, indent=2)
-            fh.write("\n")
-    return summary
+    song = song_files(audio_path, song_id=song_id, config=config, plot=plot)
+    with atomic_dir(Path(out_dir) / song_id) as tmp:
+        for rel, data in song.files.items():
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / rel).write_bytes(data)
+    return song.summary

@@ -135,3 +135,91 @@ def test_killed_build_resumes_to_identical_bytes(synth_corpus: Path, tmp_path: P
     proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0 and "OK" in proc.stdout, proc.stderr[-3000:]
+
+
+def test_canonical_loops_are_released_as_recorded_others_normalised(tmp_path: Path, monkeypatch) -> None:
+    import io
+
+    from nlc.dataset_builder.build import assemble
+    from nlc.loops.layout import encode_wav, normalise_wav
+    from nlc.spec import LOOP_SAMPLES
+
+    # every 16-bit value survives decode + re-encode, so canonical bytes need neither
+    ramp = np.resize(np.arange(-32768, 32768, dtype=np.float32) / 32768, LOOP_SAMPLES)
+    canonical = encode_wav(ramp)
+    assert normalise_wav(canonical, where="ramp") == canonical
+    assert canonical[:assemble.WAV_HEADER_BYTES] == assemble.canonical_wav_header()
+    buffer = io.BytesIO()
+    sf.write(buffer, np.stack([ramp, ramp], axis=1), 44100, format="WAV", subtype="FLOAT")  # an older record
+    other = buffer.getvalue()
+    work = WorkDir(tmp_path / "work")
+    work.prepare({"x": 1})
+    work.store_song("000001", {"loops/loop00.wav": canonical, "loops/loop01.wav": other}, roles={})
+    calls = []
+    monkeypatch.setattr(assemble, "normalise_wav", lambda data, *, where: calls.append(where) or normalise_wav(data, where=where))
+    loop_wav = assemble.make_loop_reader(work)
+    assert loop_wav("000001/loop00") == canonical and calls == []  # read once, not decoded
+    assert loop_wav("000001/loop01") == normalise_wav(other, where="x") and len(calls) == 1
+    with pytest.raises(InputError, match="loop audio missing"):
+        loop_wav("000001/loop02")
+
+
+@pytest.mark.slow
+def test_process_song_works_in_memory_with_the_bytes_and_roles_of_the_song_folder(tmp_path: Path, monkeypatch) -> None:
+    """The task writes nothing, and returns what extracting to a folder and reading it back gave."""
+    import tempfile
+
+    from extraction_songs import make_song
+
+    from nlc.audio import load_audio
+    from nlc.dataset_builder.build import song_task
+    from nlc.dataset_builder.build.assemble import canonical_loop_bytes
+    from nlc.dataset_builder.extraction import ExtractionConfig, extract_song
+    from nlc.dataset_builder.roles.detector import classify_roles
+
+    wav = tmp_path / "song.wav"
+    sf.write(wav, make_song(tempo=110.0, seed=4).audio, 44100, subtype="FLOAT")
+    config = ExtractionConfig(n_iter=30)
+    folder = tmp_path / "out" / "000042"
+    extract_song(wav, folder.parent, song_id="000042", config=config)
+
+    def no_disk(*args, **kwargs):
+        raise AssertionError("process_song touched the disk")
+
+    for name in ("mkdtemp", "mkstemp", "TemporaryDirectory", "NamedTemporaryFile"):
+        monkeypatch.setattr(tempfile, name, no_disk)
+    monkeypatch.setattr("nlc.audio.write_wav", no_disk)
+    monkeypatch.setattr("nlc.atomic.atomic_path", no_disk)
+    before = sorted(tmp_path.rglob("*"))
+    result = song_task.process_song({"song_id": "000042", "audio_path": str(wav), "subset": "full", "duration": None},
+                                    config=config)
+    monkeypatch.undo()
+    assert result["ok"], result.get("reason")
+    assert sorted(tmp_path.rglob("*")) == before
+
+    files = result["files"]
+    on_disk = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    assert list(files) == list(on_disk)
+    for rel, data in on_disk.items():
+        if rel != "summary.json":
+            assert files[rel] == data, rel
+    summary, expected = json.loads(files["summary.json"]), json.loads(on_disk["summary.json"])
+    for key in ("timings", "cpu_timings"):
+        assert list(summary.pop(key)) == list(expected.pop(key))
+    assert summary == expected
+    wavs = sorted((folder / "loops").glob("*.wav"))
+    assert wavs and all(canonical_loop_bytes(files[f"loops/{p.name}"], where=p.name) is files[f"loops/{p.name}"]
+                        for p in wavs)  # canonical: released as they are
+    loops = np.stack([load_audio(p, allow_silence=True) for p in wavs])  # how roles were found before
+    assert result["roles"] == {p.stem: str(r) for p, r in zip(wavs, classify_roles(loops))}
+    assert np.array_equal(loops, np.stack([song_task.decode_loop(files[f"loops/{p.name}"]) for p in wavs]))
+
+
+def test_process_song_turns_a_bad_song_into_a_one_line_failure(tmp_path: Path) -> None:
+    from nlc.dataset_builder.build.song_task import process_song
+
+    missing = process_song({"song_id": "000007", "audio_path": str(tmp_path / "none.wav"), "subset": "full"})
+    assert not missing["ok"] and "no such file" in missing["reason"] and "\n" not in missing["reason"]
+    assert missing["cpu_seconds"] >= 0
+    bad_id = process_song({"song_id": ".hidden", "audio_path": str(tmp_path / "none.wav"), "subset": "full"})
+    assert not bad_id["ok"] and "invalid song_id" in bad_id["reason"]

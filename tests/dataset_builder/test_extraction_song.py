@@ -90,18 +90,22 @@ def test_existing_folder_is_replaced_atomically(song, tmp_path):
 
 
 def test_failure_while_writing_leaves_no_folder(song, tmp_path, monkeypatch):
-    from nlc.dataset_builder.extraction import song as song_module
+    import pathlib
 
     wav = tmp_path / "s.wav"
     sf.write(wav, song.audio, SAMPLE_RATE)
+    real, written = pathlib.Path.write_bytes, []
 
-    def boom(*args, **kwargs):
-        raise OSError("disk full")
+    def fail_on_third(self, data):  # the disk fills up with the song's folder half written
+        if len(written) == 2:
+            raise OSError("disk full")
+        written.append(self)
+        return real(self, data)
 
-    monkeypatch.setattr(song_module.np, "save", boom)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(pathlib.Path, "write_bytes", fail_on_third)
+    with pytest.raises(OSError, match="disk full"):
         extract_song(wav, tmp_path / "out", song_id="000002", config=ExtractionConfig(n_iter=30))
-    assert list((tmp_path / "out").iterdir()) == []
+    assert len(written) == 2 and list((tmp_path / "out").iterdir()) == []
 
 
 def test_config_is_frozen_and_picklable():
