@@ -9,10 +9,11 @@ processed in one run or in several interrupted ones, by one worker or by a clust
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -67,7 +68,8 @@ def song_pairs(work: WorkDir, song: Mapping[str, Any]) -> pd.DataFrame:
 def pairs_table(work: WorkDir, songs: pd.DataFrame) -> pd.DataFrame:
     """All positive pairs of the finished songs among ``songs``, sorted by ``pair_id``."""
     finished = set(work.finished_ids())
-    frames = [song_pairs(work, row) for row in songs.to_dict("records") if row["song_id"] in finished]
+    rows = cast(list[dict[str, Any]], songs.to_dict("records"))  # pandas types record keys as Hashable
+    frames = [song_pairs(work, row) for row in rows if row["song_id"] in finished]
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=[c for c in PAIR_COLUMNS if c not in AUDIO_COLUMNS])
@@ -130,7 +132,7 @@ def make_loop_reader(work: WorkDir):
     return loop_wav
 
 
-def assemble(work: WorkDir, songs: pd.DataFrame, out: str | Path, *, seed: int, n_test: int = 100,
+def assemble(work: WorkDir, songs: pd.DataFrame, out: str | os.PathLike[str], *, seed: int, n_test: int = 100,
              report: Mapping[str, Any]) -> dict[str, Any]:
     """Split the pairs, freeze the protocol and write the dataset folder; returns protocol.json.
 

@@ -21,7 +21,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from nlc.errors import InputError
 from nlc.provenance import source_fingerprint
@@ -200,7 +200,7 @@ def build_dataset(corpus: str | os.PathLike[str], out: str | os.PathLike[str], *
             "were discarded and are processed again", work.root, stale)
     if retry_failed:
         work.forget_failures()
-    songs = found.songs.to_dict("records")
+    songs = cast(list[dict[str, Any]], found.songs.to_dict("records"))  # pandas types record keys as Hashable
     done_before = work.done_ids()
     pending = [s for s in songs if s["song_id"] not in done_before]
     batch = pending if max_songs is None else pending[:max_songs]
