@@ -264,3 +264,14 @@ def test_two_sandboxes_at_once_do_not_mix(tmp_path):
     for t in threads:
         t.join(120)
     assert results == {1: [1.0] * 3, 2: [2.0] * 3}
+
+
+def test_command_line_defaults_are_the_sandbox_defaults():
+    from nlc.cli import build_parser
+
+    parser = build_parser()
+    for argv in (["validate", "m.py", "--sandbox"], ["run", "m.py", "--data", "d", "--out", "r.json", "--sandbox"],
+                 ["leaderboard", "verify", "e.json", "--model", "m.py"]):
+        args = parser.parse_args(argv)
+        assert SandboxLimits(timeout_s=args.timeout, memory_mb=args.memory_mb,
+                             max_processes=args.max_processes) == SandboxLimits(), argv
