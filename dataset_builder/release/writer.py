@@ -8,7 +8,8 @@ checked against an uninterrupted one and a dataset fingerprint means something:
 * rows are sorted (pairs by ``pair_id``, protocol items by ``item_id``);
 * shards have a fixed number of rows per row group (:data:`ROW_GROUP_ROWS`) and a fixed
   compression, and carry no timestamps (only the schema and the ``huggingface`` features);
-* audio is re-encoded to 16-bit PCM WAV by libsndfile, which writes no dates.
+* each loop is the canonical 16-bit PCM WAV that libsndfile wrote once, in the build's task
+  (:func:`nlc.loops.layout.encode_wav`, no dates), copied as it is.
 
 The whole folder is written beside the target and swapped in at the end
 (:func:`nlc.atomic.atomic_dir`), so a killed release never leaves a half-written dataset
