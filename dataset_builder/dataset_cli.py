@@ -34,8 +34,13 @@ def _build(args: argparse.Namespace) -> int:
 def _publish(args: argparse.Namespace) -> int:
     from nlc.dataset_builder.release.publish import publish
 
-    url = publish(args.dataset, repo_id=args.repo_id, private=args.private, revision=args.revision)
-    print(f"uploaded {args.dataset} to {args.repo_id}: {url}")
+    result = publish(args.dataset, repo_id=args.repo_id, private=args.private, revision=args.revision,
+                     dry_run=args.dry_run)
+    if args.dry_run:
+        print(result.plan.describe())
+        return 0
+    print(f"uploaded {args.dataset} to {args.repo_id}: {result.url}")
+    print(result.tag_note, file=sys.stderr if result.tag_note.startswith("warning:") else sys.stdout)
     return 0
 
 
@@ -75,11 +80,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     build.set_defaults(handler=_build)
 
     pub = sub.add_parser("publish", formatter_class=_FMT, help="upload nlc-loops/ to the Hugging Face Hub",
-                         description="Token from HF_TOKEN or `hf auth login`; never printed.")
+                         description="Verifies the folder, uploads it (upload_large_folder from 1 GiB where "
+                                     "available), then tags the commit protocol-<protocol_version>. "
+                                     "Token from HF_TOKEN or `hf auth login`; never printed.")
     pub.add_argument("dataset", type=Path, help="dataset folder (nlc-loops/)")
     pub.add_argument("--repo-id", required=True, help="Hub dataset repository OWNER/NAME, e.g. my-org/nlc-loops")
     pub.add_argument("--private", action="store_true", help="create the repository private")
     pub.add_argument("--revision", default=None, help="branch to push to (default: the main branch)")
+    pub.add_argument("--dry-run", action="store_true",
+                     help="verify and list what would be uploaded, then stop (no token, no network)")
     pub.set_defaults(handler=_publish)
 
     st = sub.add_parser("stats", formatter_class=_FMT,
