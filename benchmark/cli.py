@@ -1,4 +1,4 @@
-"""Commands of the benchmark: ``validate``, ``run``, ``compare`` and ``reproduce``.
+"""Commands of the benchmark: ``validate``, ``run``, ``compare``, ``results export`` and ``reproduce``.
 
 Heavy imports (torch, pandas, the dataset reader) happen inside the handlers so that
 ``nlc-bench --help`` stays fast. Reports go to stdout (markdown), progress and stage
@@ -67,6 +67,17 @@ def _compare(args: argparse.Namespace) -> int:
         load_results(args.a), load_results(args.b), n_resamples=args.n_resamples, seed=args.seed,
     )
     print(comparison.model_dump_json(indent=1) if args.json else comparison_report(comparison))
+    return 0
+
+
+def _results_export(args: argparse.Namespace) -> int:
+    from nlc.benchmark.model_index import model_index_yaml
+    from nlc.benchmark.results import load_results
+
+    sys.stdout.write(model_index_yaml(
+        load_results(args.results), model_id=args.model_id, dataset_id=args.dataset_id,
+        dataset_revision=args.dataset_revision,
+    ))
     return 0
 
 
@@ -143,6 +154,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--n-resamples", type=_positive_int, default=1000, help="paired bootstrap resamples")
     p.add_argument("--seed", type=int, default=0, help="seed of the paired bootstrap")
     p.set_defaults(handler=_compare)
+
+    results = subparsers.add_parser("results", formatter_class=_FMT, help="export a results file for other tools")
+    sub = results.add_subparsers(dest="results_command", metavar="ACTION", required=True)
+    p = sub.add_parser(
+        "export", formatter_class=_FMT, help="print a results file as a model card's model-index YAML",
+        description="Verify a results file and print its figures as the model-index block of a Hugging Face "
+        "model card's YAML header (checked with huggingface_hub's parser; every metric verified: false).",
+    )
+    p.add_argument("results", type=Path, help="results JSON written by nlc-bench run")
+    p.add_argument("--format", choices=("model-index",), default="model-index", help="output format")
+    p.add_argument("--model-id", metavar="OWNER/NAME", help="the model's Hub id (model-index name); unset: the results' model name")
+    p.add_argument("--dataset-id", default="nlc-loops", help="dataset type: nlc-loops, or its Hub id OWNER/nlc-loops")
+    p.add_argument("--dataset-revision", metavar="REV", help="git revision of the dataset repository the protocol came from")
+    p.set_defaults(handler=_results_export)
 
     p = subparsers.add_parser(
         "reproduce", formatter_class=_FMT, help="reproduce the paper's Table 2 (train, score, render)",

@@ -24,14 +24,54 @@ Conventions
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import rankdata
 from nlc.errors import InputError
 
 
 TOP_K: tuple[int, ...] = (10, 30, 50)
 """The top-k cut-offs of the paper's Table 2."""
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """How to read one reported figure (one row of :data:`METRIC_TABLE`)."""
+
+    key: str
+    """Field of the results' ``Metrics`` (and ``Intervals``)."""
+    title: str
+    """Short display title (table headers, leaderboard columns)."""
+    higher_is_better: bool
+    """False only for the average rank (1 = best)."""
+    low: float
+    """Smallest possible value."""
+    high: float | None
+    """Largest possible value; None when it is the number of candidates per query."""
+    digits: int
+    """Decimals shown on the leaderboard."""
+
+
+METRIC_TABLE: tuple[MetricInfo, ...] = (
+    MetricInfo("accuracy", "Accuracy", True, 0.0, 1.0, 3),
+    MetricInfo("f1", "F1", True, 0.0, 1.0, 3),
+    MetricInfo("roc_auc", "ROC-AUC", True, 0.0, 1.0, 3),
+    MetricInfo("average_rank", "Avg. rank", False, 1.0, None, 1),
+    *(MetricInfo(f"top{k}", f"Top-{k}", True, 0.0, 1.0, 3) for k in TOP_K),
+)
+"""The one description of every headline figure, in display order: name, title, direction,
+range. The results schema, the leaderboard and the Hub export all read it from here."""
+
+MAIN_SCORE: str = "roc_auc"
+"""Key of the benchmark's headline figure; see ``nlc.benchmark.results.Metrics.main_score``."""
+
+
+def metric_info(key: str) -> MetricInfo:
+    """The :data:`METRIC_TABLE` row of ``key``; :class:`InputError` for an unknown figure."""
+    for info in METRIC_TABLE:
+        if info.key == key:
+            return info
+    raise InputError(f"unknown metric {key!r}; known: {', '.join(m.key for m in METRIC_TABLE)}")
 
 
 def validate_classification(labels: np.ndarray, scores: np.ndarray) -> None:
@@ -91,6 +131,8 @@ def auc_from_scores(labels: np.ndarray, scores: np.ndarray) -> np.ndarray:
     """
     scores = np.asarray(scores, dtype=np.float64)
     truth = np.broadcast_to(np.asarray(labels).astype(bool), scores.shape)
+    from scipy.stats import rankdata  # here, not at the top: the leaderboard reads this module's table
+
     ranks = rankdata(scores, axis=-1)  # average ranks: ties count one half
     n_pos = truth.sum(axis=-1)
     n_neg = truth.shape[-1] - n_pos

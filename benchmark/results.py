@@ -57,6 +57,31 @@ class Metrics(_Strict):
     top50: float
     method_accuracy: dict[str, float] = Field(description="accuracy per method (positive + each negative)")
 
+    @property
+    def main_score(self) -> float:
+        """The benchmark's headline figure: the ROC-AUC of the classification task.
+
+        Derived from :data:`nlc.benchmark.metrics.MAIN_SCORE`, not stored. ROC-AUC is chosen
+        because it is threshold-free: accuracy and F1 depend on the ``THRESHOLD`` each
+        submission picks, so they mix how well a model orders pairs with how well its
+        author calibrated one cut-off. It does not depend on the class balance either
+        (0.5 is chance whatever the share of positives). Every submission is scored on
+        the classification task the same way, whereas its ranking comes from ``score``
+        or from embedding distances, and the ranking figures depend on the number of
+        candidates per query (the average rank's scale; top-k saturates when there are
+        fewer candidates than k). Higher is better.
+        """
+        return float(getattr(self, metrics.MAIN_SCORE))
+
+    @property
+    def higher_is_better(self) -> dict[str, bool]:
+        """Direction of each figure, by key (from :data:`nlc.benchmark.metrics.METRIC_TABLE`).
+
+        Every figure is higher-is-better except ``average_rank`` (1 = best); the
+        per-method accuracies are accuracies, so higher is better too.
+        """
+        return {m.key: m.higher_is_better for m in metrics.METRIC_TABLE}
+
 
 class Intervals(_Strict):
     """Seeded percentile-bootstrap intervals of every figure of :class:`Metrics`."""
@@ -115,7 +140,11 @@ class RankingQuery(_Strict):
 class ModelInfo(_Strict):
     name: str = Field(description="submission file stem")
     file: str = Field(description="submission file name")
-    sha256: str
+    sha256: str = Field(description="SHA-256 of the submission file (what the leaderboard verifies)")
+    folder_sha256: str | None = Field(
+        default=None,
+        description="nlc.provenance.folder_sha256 of the submission's folder (None in files written before it)",
+    )
     threshold: float
     ranking_by: Literal["embed", "score"] = Field(
         description="'embed': ranking scores are minus the Euclidean distance of embeddings"
@@ -166,6 +195,11 @@ class BenchmarkResults(_Strict):
         if len(self.ranking) != self.dataset.n_queries:
             raise InputError(f"{len(self.ranking)} ranking queries, dataset says {self.dataset.n_queries}")
         return self
+
+    @property
+    def main_score(self) -> float:
+        """The headline figure, ROC-AUC (see :attr:`Metrics.main_score`)."""
+        return self.metrics.main_score
 
 
 def _arrays(results: BenchmarkResults) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:

@@ -28,7 +28,7 @@ from nlc.benchmark.metrics import target_rank
 from nlc.benchmark.scoring import DEFAULT_BATCH_SIZE, AudioFn, check_nonempty, rank_queries, score_pairs
 from nlc.benchmark.validate import validate_loaded
 from nlc.errors import InputError
-from nlc.provenance import file_sha256, package_versions
+from nlc.provenance import file_sha256, folder_sha256, package_versions
 from nlc.protocol import DEVICE_ENV, LoadedSubmission, load_submission, seed_everything
 from nlc.sandbox import SandboxLimits, open_sandboxed
 
@@ -192,7 +192,8 @@ def _evaluate(
     stages["metrics"] = time.perf_counter() - tick
     return R.BenchmarkResults(
         model=R.ModelInfo(
-            name=name or model_name(path), file=path.name, sha256=file_sha256(path), threshold=sub.threshold,
+            name=name or model_name(path), file=path.name, sha256=file_sha256(path),
+            folder_sha256=folder_sha256(path.parent), threshold=sub.threshold,
             ranking_by="embed" if sub.has_embed else "score",
         ),
         dataset=R.DatasetInfo(

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from nlc.benchmark.metrics import METRIC_TABLE
 from nlc.leaderboard.entry import Entry
+from nlc.loops.negatives import METHODS
 
 
 @dataclass(frozen=True)
@@ -17,18 +19,12 @@ class Column:
     key: str
     title: str
     digits: int
+    higher_is_better: bool = True
 
 
-COLUMNS: tuple[Column, ...] = (
-    Column("accuracy", "Accuracy", 3),
-    Column("f1", "F1", 3),
-    Column("roc_auc", "ROC-AUC", 3),
-    Column("average_rank", "Avg. rank", 1),
-    Column("top10", "Top-10", 3),
-    Column("top30", "Top-30", 3),
-    Column("top50", "Top-50", 3),
-)
-"""Table columns, in display order (``key`` is the field of the benchmark's ``Metrics``)."""
+COLUMNS: tuple[Column, ...] = tuple(Column(m.key, m.title, m.digits, m.higher_is_better) for m in METRIC_TABLE)
+"""Table columns, in display order (``key`` is the field of the benchmark's ``Metrics``): the
+benchmark's one metric table, :data:`nlc.benchmark.metrics.METRIC_TABLE`."""
 
 
 @dataclass(frozen=True)
@@ -79,10 +75,9 @@ def row_of(entry: Entry) -> Row:
     )
 
 
-METHOD_ORDER: tuple[str, ...] = ("positive", "random", "selected", "reverse", "shift", "rearrange")
+METHOD_ORDER: tuple[str, ...] = ("positive", *METHODS)
 """Display order of the per-method columns: ``positive``, then the negative methods in the
-paper's order (section 4.1). Kept here rather than imported from
-:mod:`nlc.loops.negatives`, which imports torch; a test pins the two together."""
+paper's order (section 4.1)."""
 
 
 def method_columns(rows: list[Row]) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import os
 import platform
 from importlib import metadata
@@ -36,6 +37,46 @@ def file_sha256(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:
     with Path(path).open("rb") as handle:
         while block := handle.read(chunk):
             digest.update(block)
+    return digest.hexdigest()
+
+
+def folder_sha256(path: str | os.PathLike[str]) -> str:
+    """Hex SHA-256 of a folder's contents: every file below it, by relative path.
+
+    Deterministic and independent of the machine, the folder's own location and file
+    times. Walks ``path`` recursively, skipping ``__pycache__`` and hidden names (starting
+    with ``.``, files and folders alike). A regular file counts its bytes; a symbolic link
+    (to a file or a folder) counts its target string as written and is never followed;
+    anything else (sockets, pipes) is skipped. The digest is the SHA-256 of the manifest of
+    these entries sorted by relative POSIX path, one JSON line each:
+    ``["file", PATH, SHA256_OF_BYTES]`` or ``["link", PATH, TARGET]``. An empty folder has
+    the digest of the empty manifest.
+
+    Raises
+    ------
+    NotADirectoryError
+        If ``path`` is not a folder.
+    """
+    root = Path(path)
+    if not root.is_dir():
+        raise NotADirectoryError(f"{root}: not a folder")
+    entries: list[tuple[str, str, str]] = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        for name in [*dirs, *files]:
+            if name.startswith(".") or name == "__pycache__":
+                continue
+            full = here / name
+            rel = full.relative_to(root).as_posix()
+            if full.is_symlink():
+                entries.append((rel, "link", os.readlink(full)))
+            elif name in files and full.is_file():
+                entries.append((rel, "file", file_sha256(full)))
+        dirs[:] = [d for d in dirs if not (here / d).is_symlink()]
+    digest = hashlib.sha256()
+    for rel, kind, value in sorted(entries):
+        digest.update((json.dumps([kind, rel, value]) + "\n").encode("utf-8"))
     return digest.hexdigest()
 
 

@@ -53,10 +53,3 @@ def test_awaiting_board_renders_its_note(tmp_path):
     text = (tmp_path / "fma" / "README.md").read_text()
     assert "Awaiting its release" in text and "No entries yet" in text
     assert "<svg" not in (tmp_path / "fma" / "index.html").read_text()
-
-
-def test_method_columns_follow_the_negative_sampling_module():
-    from nlc.loops.negatives import METHODS
-    from nlc.leaderboard.columns import METHOD_ORDER
-
-    assert METHOD_ORDER == ("positive", *METHODS)
