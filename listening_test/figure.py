@@ -1,6 +1,7 @@
 """The paper's Figure 4 from a result of :func:`nlc.listening_test.report.analyse`.
 
-Three panels of grouped bars (MOS, error bars = 95% CI), one bar per system:
+Three panels of grouped bars on the 1-5 rating scale (MOS, error bars = 95% CI within the
+scale), one bar per system:
 A preference (matched / innovative / usable), B musical features (rhythm / harmony /
 timbre), C matchness by source type (drum / vocal / melody). The dashed lines mark the
 paper's "low ability" thresholds: MOS 3 in A and C, MOS 2 in B.
@@ -14,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from nlc.listening_test.schema import FEATURE_QUESTIONS, PREFERENCE_QUESTIONS, RATING_MAX, SOURCE_TYPES
+from nlc.listening_test.schema import FEATURE_QUESTIONS, PREFERENCE_QUESTIONS, RATING_MAX, RATING_MIN, SOURCE_TYPES
 
 PANELS: tuple[tuple[str, str, str, tuple[str, ...], float], ...] = (
     ("A", "Preference", "question", PREFERENCE_QUESTIONS, 3.0),
@@ -36,10 +37,11 @@ def _draw(ax: Any, records: list[dict[str, Any]], systems: list[str], key: str,
         err = np.array([[m - lo if lo is not None else 0.0 for m, lo in zip(means, low, strict=True)],
                         [hi - m if hi is not None else 0.0 for m, hi in zip(means, high, strict=True)]])
         err = np.nan_to_num(err)
-        ax.bar(x - 0.4 + width * (i + 0.5), np.nan_to_num(means), width, yerr=err, capsize=2, label=system)
+        heights = np.nan_to_num(np.asarray(means, dtype=float) - RATING_MIN)  # bars rise from the scale's floor
+        ax.bar(x - 0.4 + width * (i + 0.5), heights, width, bottom=RATING_MIN, yerr=err, capsize=2, label=system)
     ax.axhline(threshold, color="0.3", linestyle="--", linewidth=0.8)
     ax.set_xticks(x, categories)
-    ax.set_ylim(0, RATING_MAX)
+    ax.set_ylim(RATING_MIN, RATING_MAX)  # the rating scale: an axis from 0 would exaggerate every difference
     ax.set_ylabel("MOS")
 
 

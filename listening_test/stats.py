@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from nlc.listening_test.schema import QUESTIONS
+from nlc.listening_test.schema import QUESTIONS, RATING_MAX, RATING_MIN
 
 CONFIDENCE: float = 0.95
 WILCOXON_OPTIONS: dict[str, object] = {
@@ -62,10 +62,14 @@ def wilcoxon_method(x: np.ndarray, y: np.ndarray) -> str:
     return "exact" if exact else "asymptotic"
 
 
-def mean_ci(values: np.ndarray, *, confidence: float = CONFIDENCE) -> tuple[float, float, float, float]:
+def mean_ci(values: np.ndarray, *, confidence: float = CONFIDENCE,
+            scale: tuple[float, float] | None = None) -> tuple[float, float, float, float]:
     """Mean, sample sd and the Student-t confidence interval of ``values``.
 
-    Returns ``(mean, sd, low, high)``; sd and the bounds are NaN for fewer than 2 values.
+    ``scale`` (e.g. the ratings' 1-5) clips the interval: the mean of ratings cannot leave
+    their scale, so a bound beyond it (few, spread-out ratings: 2.00 [-0.25, 4.25]) says
+    nothing and is cut at the scale's end. Returns ``(mean, sd, low, high)``; sd and the
+    bounds are NaN for fewer than 2 values.
     """
     values = np.asarray(values, dtype=float)
     n = values.size
@@ -74,13 +78,17 @@ def mean_ci(values: np.ndarray, *, confidence: float = CONFIDENCE) -> tuple[floa
         return mean, float("nan"), float("nan"), float("nan")
     sd = float(values.std(ddof=1))
     half = float(sps.t.ppf(0.5 + confidence / 2, n - 1)) * sd / np.sqrt(n)
-    return mean, sd, mean - half, mean + half
+    low, high = mean - half, mean + half
+    if scale is not None:
+        low, high = max(low, scale[0]), min(high, scale[1])
+    return mean, sd, low, high
 
 
 def _mos(data: pd.DataFrame, by: list[str], confidence: float) -> pd.DataFrame:
     rows = []
     for key, cell in data.groupby(by, sort=True):
-        mean, sd, low, high = mean_ci(cell["rating"].to_numpy(), confidence=confidence)
+        mean, sd, low, high = mean_ci(cell["rating"].to_numpy(), confidence=confidence,
+                                      scale=(RATING_MIN, RATING_MAX))
         rows.append({**dict(zip(by, key, strict=True)), "n": len(cell), "mos": mean, "sd": sd,
                      "ci_low": low, "ci_high": high})
     return pd.DataFrame(rows, columns=[*by, "n", "mos", "sd", "ci_low", "ci_high"])

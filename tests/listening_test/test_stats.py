@@ -36,9 +36,10 @@ def result() -> dict:
 
 
 def _ci(values: list[int]) -> tuple[float, float, float]:
+    """Mean and 95% t-interval, cut at the 1-5 rating scale (a mean of ratings cannot leave it)."""
     x = np.asarray(values, dtype=float)
     low, high = sps.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=sps.sem(x))
-    return x.mean(), low, high
+    return x.mean(), max(low, 1.0), min(high, 5.0)
 
 
 def test_mos_by_question_matches_hand_computation(rows, result):
@@ -222,3 +223,31 @@ def test_alpha_of_clips_whose_sums_do_not_vary_is_undefined_without_warning():
         warnings.simplefilter("always")
         got = cronbach(pd.DataFrame(rows))
     assert caught == [] and np.isnan(got["alpha"]) and got["note"] == "the clips' summed ratings do not vary"
+
+
+def test_mos_intervals_stay_on_the_rating_scale():
+    """Few, spread-out ratings: the t-interval 2.00 [-0.25, 4.25] is cut at the scale's floor."""
+    from nlc.listening_test.stats import mean_ci
+
+    mean, _, low, high = mean_ci(np.array([1.0, 3.0]), confidence=0.6)
+    assert (low, high) == pytest.approx((mean - 1.3763819, mean + 1.3763819), abs=1e-6)  # unclipped: t(0.8, 1) = 1.376
+    mean, _, low, high = mean_ci(np.array([1.0, 3.0]), scale=(1, 5))
+    assert mean == 2.0 and (low, high) == (1, 5)
+
+
+def test_figure4_panels_are_drawn_on_the_rating_scale():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nlc.listening_test.figure import _draw
+
+    records = [{"system": "a", "question": "matched", "mos": 2.0, "ci_low": 1.0, "ci_high": 3.5},
+               {"system": "b", "question": "matched", "mos": 4.0, "ci_low": 3.0, "ci_high": 5.0}]
+    fig, ax = plt.subplots()
+    _draw(ax, records, ["a", "b"], "question", ("matched",), 3.0)
+    assert ax.get_ylim() == (1.0, 5.0)
+    bars = [p for p in ax.patches]
+    assert [b.get_y() for b in bars] == [1.0, 1.0] and [b.get_y() + b.get_height() for b in bars] == [2.0, 4.0]
+    plt.close(fig)
