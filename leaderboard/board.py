@@ -20,7 +20,6 @@ board's lock, :func:`board_lock` (``BOARD/.board.lock``, an OS file lock through
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections.abc import Iterator
@@ -32,7 +31,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from nlc.atomic import write_text
+from nlc.atomic import write_json
 from nlc.errors import InputError, IntegrityError
 
 BOARD_FORMAT: int = 1
@@ -111,10 +110,6 @@ class BoardConfig(BaseModel):
 def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
-
-def write_json_atomic(path: Path, payload: Any) -> Path:
-    """Write JSON (sorted keys, 2-space indent, UTF-8 not escaped, trailing newline) through :mod:`nlc.atomic`."""
-    return write_text(path, json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 def load_board(board: str | os.PathLike[str] = DEFAULT_BOARD) -> BoardConfig:
@@ -230,6 +225,6 @@ def _init_locked(board: Path, fields: dict[str, Any], bind: bool, release: str |
         ),
         **fields,
     )
-    write_json_atomic(board / CONFIG_NAME, config.model_dump(mode="json"))
+    write_json(board / CONFIG_NAME, config.model_dump(mode="json"))
     (board / SUBMISSIONS_DIR).mkdir(parents=True, exist_ok=True)
     return config

@@ -20,7 +20,8 @@ from urllib.parse import urlparse
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from nlc.errors import InputError
-from nlc.leaderboard.board import SUBMISSIONS_DIR, board_lock, write_json_atomic
+from nlc.atomic import write_json
+from nlc.leaderboard.board import SUBMISSIONS_DIR, board_lock
 
 ENTRY_FORMAT: int = 1
 """Version of the entry file layout written by this module."""
@@ -137,7 +138,7 @@ def save_entry(board: str | os.PathLike[str], entry: Entry) -> Path:
     :func:`~nlc.leaderboard.board.board_lock` held around both, that the file is absent.
     """
     with board_lock(board):
-        return write_json_atomic(entry_path(board, entry.slug), entry.model_dump(mode="json"))
+        return write_json(entry_path(board, entry.slug), entry.model_dump(mode="json"))
 
 
 def entry_files(board: str | os.PathLike[str]) -> list[Path]:

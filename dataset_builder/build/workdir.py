@@ -44,15 +44,6 @@ def default_work_dir(out: str | os.PathLike[str]) -> Path:
     return out.with_name(out.name + ".work")
 
 
-def write_json(path: str | os.PathLike[str], obj: Any) -> Path:
-    """Write ``obj`` as indented, key-sorted UTF-8 JSON, atomically (same object, same bytes).
-
-    Unlike :func:`nlc.atomic.write_json`, non-ASCII text (artists, titles, paths) is written
-    as UTF-8 rather than ``\\u`` escapes; the release's ``protocol.json`` and
-    ``build_report.json`` are written this way.
-    """
-    return atomic.write_text(path, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
-
 
 class WorkDir:
     """Records of finished and failed songs of one build (see the module docstring)."""
@@ -93,7 +84,7 @@ class WorkDir:
                 raise InputError(
                     f"{self.root}: work folder was made with other settings ({', '.join(changed)}); "
                     "use the same settings or another --work-dir")
-        write_json(settings_path, wanted)
+        atomic.write_json(settings_path, wanted)
         return discarded
 
     def done_ids(self) -> set[str]:
@@ -137,7 +128,7 @@ class WorkDir:
 
     def store_failure(self, song_id: str, reason: str) -> Path:
         """Record that a song could not be used, with a one-line reason."""
-        return write_json(self.failed / f"{song_id}.json", {"song_id": song_id, "reason": reason})
+        return atomic.write_json(self.failed / f"{song_id}.json", {"song_id": song_id, "reason": reason})
 
     def forget_failures(self) -> int:
         """Delete the failure records so that a re-run retries those songs; returns how many."""

@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from nlc.atomic import atomic_dir
+from nlc.atomic import atomic_dir, write_json
 from nlc.errors import InputError
 from nlc.provenance import file_sha256, package_versions
 
@@ -38,7 +38,6 @@ from nlc.loops.layout import (
     PROTOCOL_DIR, PROTOCOL_JSON, ROW_GROUP_ROWS, SPLITS, fingerprint, pair_features, protocol_features,
     read_protocol_table, shard_name,
 )
-from nlc.dataset_builder.build.workdir import write_json
 
 
 def _write_parquet(path: Path, table: pa.Table) -> None:

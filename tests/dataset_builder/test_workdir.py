@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from nlc.dataset_builder.build.workdir import CODE_KEY, WorkDir, write_json
+from nlc.dataset_builder.build.workdir import CODE_KEY, WorkDir
 from nlc.errors import InputError
 
 
@@ -63,6 +63,8 @@ def test_store_song_leaves_nothing_when_it_fails(tmp_path):
 
 
 def test_write_json_keeps_unicode_as_utf8(tmp_path):
+    from nlc.atomic import write_json
+
     path = write_json(tmp_path / "a" / "r.json", {"title": "Déjà vu", "b": [1, 2]})
     assert path.read_bytes() == '{\n  "b": [\n    1,\n    2\n  ],\n  "title": "Déjà vu"\n}\n'.encode()
     assert [p.name for p in path.parent.iterdir()] == ["r.json"]

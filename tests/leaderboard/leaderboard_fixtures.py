@@ -14,7 +14,8 @@ import pandas as pd
 
 from nlc.benchmark import results as R
 from nlc.benchmark.metrics import target_rank
-from nlc.leaderboard.board import BOARD_FORMAT, BoardConfig, write_json_atomic
+from nlc.atomic import write_json
+from nlc.leaderboard.board import BOARD_FORMAT, BoardConfig
 from nlc.leaderboard.items import protocol_items_digest
 
 PROTOCOL = {"protocol_version": "1.0", "content_hash": "a" * 64, "dataset_fingerprint": "b" * 64}
@@ -84,6 +85,6 @@ def write_board(board: Path, cls: pd.DataFrame, rank: pd.DataFrame, *, protocol:
         counts={"classification_items": len(cls), "ranking_queries": int(rank["query_id"].nunique())},
         created="2026-01-01T00:00:00Z", bound="2026-01-01T00:00:00Z",
     )
-    write_json_atomic(board / "board.json", config.model_dump(mode="json"))
+    write_json(board / "board.json", config.model_dump(mode="json"))
     (board / "submissions").mkdir(parents=True, exist_ok=True)
     return board
