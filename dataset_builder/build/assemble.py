@@ -20,8 +20,7 @@ import pandas as pd
 
 from nlc.errors import InputError
 
-from nlc.loops.layout import AUDIO_COLUMNS, PAIR_COLUMNS, encode_wav, normalise_wav
-from nlc.spec import LOOP_SAMPLES
+from nlc.loops.layout import AUDIO_COLUMNS, PAIR_COLUMNS, is_canonical_wav, normalise_wav
 from nlc.dataset_builder.release.writer import write_release
 from nlc.dataset_builder.build.workdir import ROLES_FILE, WorkDir
 
@@ -93,27 +92,15 @@ def clip_report(work: WorkDir, songs: pd.DataFrame, pairs: pd.DataFrame) -> dict
     }
 
 
-WAV_HEADER_BYTES: int = 44
-"""Size of the header :func:`~nlc.loops.layout.encode_wav` writes (RIFF, fmt and data chunk heads)."""
-
-
-@lru_cache(maxsize=1)
-def canonical_wav_header() -> bytes:
-    """The header every canonical loop starts with (it depends only on the length, which is fixed)."""
-    return encode_wav(np.zeros(LOOP_SAMPLES, dtype=np.float32))[:WAV_HEADER_BYTES]
-
-
 def canonical_loop_bytes(data: bytes, *, where: str) -> bytes:
     """``data`` as the canonical 16-bit PCM loop: itself when it already is one, without decoding.
 
-    Bytes made of :func:`canonical_wav_header` and 88,200 16-bit samples are what
-    :func:`~nlc.loops.layout.encode_wav` writes; decoding and re-encoding them
-    (:func:`~nlc.loops.layout.normalise_wav`) gives them back unchanged, so they are
-    returned as they are. Anything else (a record of an older version, a float or stereo
-    WAV, FLAC) is normalised.
+    Bytes :func:`~nlc.loops.layout.encode_wav` wrote (:func:`~nlc.loops.layout.is_canonical_wav`)
+    are what :func:`~nlc.loops.layout.normalise_wav` would give back, so they are returned as
+    they are. Anything else (a record of an older version, a float or stereo WAV, FLAC) is
+    normalised.
     """
-    header = canonical_wav_header()
-    if len(data) == WAV_HEADER_BYTES + 2 * LOOP_SAMPLES and data[:WAV_HEADER_BYTES] == header:
+    if is_canonical_wav(data):
         return data
     return normalise_wav(data, where=where)
 

@@ -12,6 +12,7 @@ import hashlib
 import io
 import os
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -87,6 +88,24 @@ def encode_wav(audio: np.ndarray, *, where: str = "loop") -> bytes:
     buffer = io.BytesIO()
     sf.write(buffer, np.clip(audio, -1.0, 1.0), SAMPLE_RATE, format="WAV", subtype="PCM_16")
     return buffer.getvalue()
+
+
+WAV_HEADER_BYTES: int = 44
+"""Size of the header :func:`encode_wav` writes (RIFF, fmt and data chunk heads; no dates)."""
+
+
+@lru_cache(maxsize=1)
+def canonical_wav_header() -> bytes:
+    """The header every canonical loop starts with (it depends only on the length, which is fixed)."""
+    return encode_wav(np.zeros(LOOP_SAMPLES, dtype=np.float32))[:WAV_HEADER_BYTES]
+
+
+def is_canonical_wav(data: bytes) -> bool:
+    """True for bytes :func:`encode_wav` wrote: the canonical header and 88,200 16-bit samples.
+
+    Such bytes decode to int16 / 32768 without soundfile, and decoding and re-encoding them
+    gives them back unchanged (every 16-bit value survives; a test pins it)."""
+    return len(data) == WAV_HEADER_BYTES + 2 * LOOP_SAMPLES and data[:WAV_HEADER_BYTES] == canonical_wav_header()
 
 
 def normalise_wav(data: bytes, *, where: str) -> bytes:

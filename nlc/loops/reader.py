@@ -39,7 +39,10 @@ from nlc.errors import InputError, IntegrityError
 from nlc.spec import LOOP_SAMPLES
 from nlc.provenance import file_sha256
 
-from nlc.loops.layout import AUDIO_COLUMNS, PAIR_COLUMNS, PROTOCOL_JSON, SPLITS, fingerprint, read_protocol_table
+from nlc.loops.layout import (
+    AUDIO_COLUMNS, PAIR_COLUMNS, PROTOCOL_JSON, SPLITS, WAV_HEADER_BYTES, fingerprint, is_canonical_wav,
+    read_protocol_table,
+)
 
 DEFAULT_CACHE_LOOPS: int = 4096
 """Decoded loops kept in memory by default (4096 x 353 kB = 1.4 GB)."""
@@ -83,19 +86,6 @@ def _sha256_cached(path: Path) -> str:
     return _VERIFIED[key]
 
 
-_CANONICAL_HEADER = None
-
-
-def _canonical_header() -> bytes:
-    """The 44-byte header libsndfile writes for a 2-s mono 44.1 kHz 16-bit PCM loop."""
-    global _CANONICAL_HEADER
-    if _CANONICAL_HEADER is None:
-        from nlc.loops.layout import encode_wav
-
-        _CANONICAL_HEADER = encode_wav(np.zeros(LOOP_SAMPLES, np.float32))[:44]
-    return _CANONICAL_HEADER
-
-
 def decode_wav(data: bytes) -> np.ndarray:
     """WAV bytes of one loop -> float32 samples, shape (88200,).
 
@@ -103,8 +93,8 @@ def decode_wav(data: bytes) -> np.ndarray:
     the PCM samples with numpy (int16 / 32768, exactly what soundfile returns, 40x
     faster than soundfile's virtual I/O); any other WAV goes through soundfile.
     """
-    if len(data) == 44 + 2 * LOOP_SAMPLES and data[:44] == _canonical_header():
-        return np.frombuffer(data, dtype="<i2", offset=44).astype(np.float32) / np.float32(32768.0)
+    if is_canonical_wav(data):
+        return np.frombuffer(data, dtype="<i2", offset=WAV_HEADER_BYTES).astype(np.float32) / np.float32(32768.0)
     audio, _ = sf.read(io.BytesIO(data), dtype="float32")
     return audio if audio.ndim == 1 else audio.mean(axis=1)
 

@@ -141,14 +141,14 @@ def test_canonical_loops_are_released_as_recorded_others_normalised(tmp_path: Pa
     import io
 
     from nlc.dataset_builder.build import assemble
-    from nlc.loops.layout import encode_wav, normalise_wav
+    from nlc.loops.layout import encode_wav, is_canonical_wav, normalise_wav
     from nlc.spec import LOOP_SAMPLES
 
     # every 16-bit value survives decode + re-encode, so canonical bytes need neither
     ramp = np.resize(np.arange(-32768, 32768, dtype=np.float32) / 32768, LOOP_SAMPLES)
     canonical = encode_wav(ramp)
     assert normalise_wav(canonical, where="ramp") == canonical
-    assert canonical[:assemble.WAV_HEADER_BYTES] == assemble.canonical_wav_header()
+    assert is_canonical_wav(canonical)
     buffer = io.BytesIO()
     sf.write(buffer, np.stack([ramp, ramp], axis=1), 44100, format="WAV", subtype="FLOAT")  # an older record
     other = buffer.getvalue()
