@@ -1,13 +1,13 @@
-"""Commands of the listening-test kit: ``stats`` and ``listening-test make|serve|export``."""
+"""Commands of the listening-test kit: stats and listening-test make|serve|export."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
-FORMATTER = argparse.ArgumentDefaultsHelpFormatter
+from nlc.cli import add_json_option, console
 
 
 def _stats(args: argparse.Namespace) -> int:
@@ -34,21 +34,22 @@ def _stats(args: argparse.Namespace) -> int:
     for note in notes:  # an encoding fallback, a dropped duplicate row
         print(f"warning: {note}", file=sys.stderr)
     result = analyse(responses, systems=systems)
-    print(to_markdown(result))
-    if args.json:
+    out = console(args)
+    out.report(to_markdown(result), result)
+    if args.json not in (False, True):  # --json FILE: the JSON goes to that file, the report to stdout
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        print(f"JSON written to {args.json}", file=sys.stderr)
+        out.info(f"JSON written to {args.json}")
     if args.figure:
         from nlc.listening_test.figure import plot_figure4
 
         for path in plot_figure4(result, args.figure):
-            print(f"figure written to {path}", file=sys.stderr)
+            out.info(f"figure written to {path}")
     return 0
 
 
 def _register_stats(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("stats", formatter_class=FORMATTER,
+    p = sub.add_parser("stats",
                        help="MOS, Cronbach's alpha and Wilcoxon tests of listening-test responses",
                        description="Analyse a listening test as in paper section 5.2: MOS with 95% CI per "
                        "system x question and per system x source type (matched), Cronbach's alpha, and "
@@ -62,16 +63,17 @@ def _register_stats(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--manifest", type=Path, default=None,
                    help="manifest.json (or its folder) of the stimuli, the answer key mapping clips to systems; "
                    "needed for clip ids and for --format webmushra")
-    p.add_argument("--participant-column", default=None,
-                   help="webMUSHRA column identifying participants; when absent: session_uuid, participant or uuid "
-                   "if present, else session blocks")
-    p.add_argument("--systems", default=None,
+    p.add_argument("--participant-column", default=None, metavar="COLUMN",
+                   help="webMUSHRA column identifying participants (default: session_uuid, participant or uuid "
+                   "if present, else session blocks)")
+    p.add_argument("--systems", default=None, metavar="A,B,...",
                    help="comma-separated list of allowed systems, also their order in tables and figure "
-                   "(when absent: any system, sorted by name)")
+                   "(default: any system, sorted by name)")
     p.add_argument("--incomplete", choices=("drop", "keep"), default="drop",
                    help="rule for participants with missing answers: drop them from every statistic, or keep "
                    "the answers they gave")
-    p.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write every number as JSON")
+    add_json_option(p, file=True, help="print every number (NaN as null, package versions) as one JSON document "
+                                       "on stdout instead of the markdown report")
     p.add_argument("--figure", type=Path, default=None, metavar="PREFIX",
                    help="write the Figure-4 layout to PREFIX.png and PREFIX.svg")
     p.set_defaults(handler=_stats)
@@ -88,12 +90,17 @@ def _make(args: argparse.Namespace) -> int:
                             groups_per_type=args.groups_per_type, repetitions=args.repetitions, seed=args.seed,
                             fmt=args.format, webmushra_prefix=args.webmushra_prefix)
     n_clips = sum(len(g.clips) for g in manifest.groups)
-    print(f"{len(manifest.groups)} groups x {len(manifest.systems)} systems = {n_clips} clips in {args.out}")
-    for group in manifest.groups:
-        print(f"  {group.group}: {group.source_type} source {group.source_id} ({group.source_role})")
+    questionnaire = Path(args.out) / "questionnaire" / "index.html"
     for note in manifest.notes:
         print(f"note: {note}", file=sys.stderr)
-    print(f"questionnaire: {Path(args.out) / 'questionnaire' / 'index.html'} (keep manifest.json private)")
+    lines = [f"{len(manifest.groups)} groups x {len(manifest.systems)} systems = {n_clips} clips in {args.out}"]
+    lines += [f"  {g.group}: {g.source_type} source {g.source_id} ({g.source_role})" for g in manifest.groups]
+    lines.append(f"questionnaire: {questionnaire} (keep manifest.json private)")
+    groups: list[dict[str, Any]] = [{"group": g.group, "source_type": g.source_type, "source_id": g.source_id,
+                                     "source_role": g.source_role, "clips": len(g.clips)} for g in manifest.groups]
+    console(args).report("\n".join(lines), {
+        "out": args.out, "systems": list(manifest.systems), "n_groups": len(manifest.groups), "n_clips": n_clips,
+        "groups": groups, "questionnaire": questionnaire, "notes": list(manifest.notes)})
     return 0
 
 
@@ -128,16 +135,16 @@ def _export(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     else:
         Path(args.out).write_text(text, encoding="utf-8")
-        print(f"{text.count(chr(10)) - 1} answers written to {args.out}", file=sys.stderr)
+        console(args).info(f"{text.count(chr(10)) - 1} answers written to {args.out}")
     return 0
 
 
 def _register_listening_test(sub: argparse._SubParsersAction) -> None:
-    group = sub.add_parser("listening-test", formatter_class=FORMATTER,
+    group = sub.add_parser("listening-test",
                            help="make blind test clips, serve the questionnaire, export its answers")
     lt = group.add_subparsers(dest="listening_command", metavar="ACTION", required=True)
 
-    make = lt.add_parser("make", formatter_class=FORMATTER, help="mix each system's top pick with chosen source loops",
+    make = lt.add_parser("make", help="mix each system's top pick with chosen source loops",
                          description="For source loops drawn per type (drum, vocal, melody) from the ranking "
                          "protocol, mix each system's top-ranked target among the 99 others (and, with "
                          "--include-original, the true target) with the source; write the clips grouped by "
@@ -147,30 +154,32 @@ def _register_listening_test(sub: argparse._SubParsersAction) -> None:
                       help="benchmark results files; the system is named after the model unless NAME= is given")
     make.add_argument("--include-original", action="store_true", help="add 'original' (the true target) as a system")
     make.add_argument("--out", type=Path, required=True, help="output folder")
-    make.add_argument("--groups-per-type", type=int, default=2, help="source loops (groups) drawn per source type")
+    make.add_argument("--groups-per-type", type=int, default=2, metavar="N",
+                      help="number of source loops (groups) drawn per source type")
     make.add_argument("--repetitions", type=int, choices=(2, 4), default=2,
                       help="times the loop pair repeats in a clip (2 s per repetition)")
-    make.add_argument("--seed", type=int, default=0, help="seed of the group draw and the clip numbering")
+    make.add_argument("--seed", type=int, default=0, help="seed (an integer) of the group draw and the clip numbering")
     make.add_argument("--format", choices=("native", "webmushra"), default="native",
                       help="webmushra: also write one webMUSHRA config per group in OUT/webmushra/")
     make.add_argument("--webmushra-prefix", default="configs/resources/nlc_listening",
                       help="path of OUT inside the webMUSHRA folder, used for the audio paths of the configs")
+    add_json_option(make, help="print the clips made (groups, systems, clip counts) as one JSON document on stdout")
     make.set_defaults(handler=_make)
 
-    serve = lt.add_parser("serve", formatter_class=FORMATTER, help="host the questionnaire and store answers in SQLite")
+    serve = lt.add_parser("serve", help="host the questionnaire and store answers in SQLite")
     serve.add_argument("stimuli", type=Path, help="folder written by listening-test make")
     serve.add_argument("--db", type=Path, default=Path("responses.sqlite"), help="SQLite database (WAL mode)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind; 0.0.0.0 exposes it to the network")
-    serve.add_argument("--port", type=int, default=8000, help="TCP port (0: any free port)")
+    serve.add_argument("--port", type=int, default=8000, help="TCP port number (0: any free port)")
     serve.set_defaults(handler=_serve)
 
-    export = lt.add_parser("export", formatter_class=FORMATTER, help="write the stored answers as the CSV stats reads")
+    export = lt.add_parser("export", help="write the stored answers as the CSV stats reads")
     export.add_argument("--db", type=Path, default=Path("responses.sqlite"), help="SQLite database of serve")
-    export.add_argument("--out", type=Path, default=None, help="CSV file to write (when absent: stdout)")
+    export.add_argument("--out", type=Path, default=None, metavar="FILE", help="CSV file to write (default: stdout)")
     export.set_defaults(handler=_export)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``stats`` and ``listening-test`` to the ``nlc-bench`` command line."""
+    """Add stats and listening-test to the nlc-bench command line."""
     _register_stats(subparsers)
     _register_listening_test(subparsers)

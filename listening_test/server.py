@@ -6,9 +6,11 @@ and the clips the manifest names (``/g01/g01_c1.wav`` ...); ``/`` and ``/questio
 redirect to the page. Three endpoints are added:
 
 * ``POST /api/responses`` — one participant's answers as JSON
-  (``{"participant", "group", "answers": [{"clip", "question", "rating"}]}``); 201 once
-  committed to SQLite (see :mod:`nlc.listening_test.store`), 400 if malformed, 409 if
-  this participant already submitted this group.
+  (``{"participant", "group", "answers": [{"clip", "question", "rating"}], "played_to_end":
+  {"<clip>": true|false}}``); 201 once committed to SQLite (see
+  :mod:`nlc.listening_test.store`), 400 if malformed or if it rates a clip that the page
+  reports as not played to its end (:func:`check_playback`), 409 if this participant already
+  submitted this group.
 * ``GET /api/export.csv`` — every stored answer as the CSV ``nlc-bench stats`` reads.
 * ``GET /api/health`` — ``{"ok": true, "submissions": N}``.
 
@@ -65,6 +67,59 @@ PAGE = "/questionnaire/index.html"
 CONTENT_TYPES: dict[str, str] = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                                  ".css": "text/css; charset=utf-8", ".wav": "audio/wav"}
 _LENGTH = re.compile(r"[0-9]{1,19}")
+
+
+PLAYBACK_KEY: str = "played_to_end"
+"""Key of a submission under which the page reports, per clip, whether it played to its end."""
+
+
+def check_playback(payload: Any, manifest: Manifest) -> None:
+    """Refuse a submission that rates a clip its page reports as not played to its end.
+
+    The page unlocks a clip's ratings only on the audio ``ended`` event (webMUSHRA's
+    ``mustPlayback: ended``) and sends ``played_to_end: {clip: true|false}`` for every clip of
+    its group; the server checks it too, so that a modified page or a stale copy in a browser
+    cache cannot store ratings of clips the participant did not hear in full. A submission
+    without the key (a client that does not report playback, e.g. a script re-posting CSV
+    answers) is checked as before; once the key is present it must be an object of booleans
+    over the group's clips, and every rated clip must be ``true`` in it.
+
+    Parameters
+    ----------
+    payload : Any
+        The decoded JSON body; anything but an object is left to
+        :func:`~nlc.listening_test.store.check_submission` to refuse.
+    manifest : Manifest
+        The test's manifest (which clips the group has).
+
+    Raises
+    ------
+    InputError
+        One line naming the first clip rated without having played to its end, or what is
+        wrong with the report.
+    """
+    if not isinstance(payload, dict) or PLAYBACK_KEY not in payload:
+        return
+    report = payload[PLAYBACK_KEY]
+    if not isinstance(report, dict):
+        raise InputError(f"submission: {PLAYBACK_KEY!r} must be an object {{clip: true|false}}")
+    group_id = payload.get("group")
+    group = next((g for g in manifest.groups if g.group == group_id), None)
+    if group is None:
+        return  # check_submission names the unknown group
+    clips = [c.clip for c in group.clips]
+    for clip, value in report.items():
+        if clip not in clips:
+            raise InputError(f"submission: {PLAYBACK_KEY} names clip {clip!r}, which is not in group {group_id}")
+        if not isinstance(value, bool):
+            raise InputError(f"submission: {PLAYBACK_KEY}[{clip!r}] must be true or false, not {value!r}")
+    answers = payload.get("answers")
+    rated = {a.get("clip") for a in answers if isinstance(a, dict)} if isinstance(answers, list) else set()
+    for clip in clips:
+        if clip in rated and report.get(clip) is not True:
+            why = "reported false" if clip in report else "missing from the report"
+            raise InputError(f"submission: clip {clip} is rated but did not play to its end ({PLAYBACK_KEY}: {why}); "
+                             "listen to it to the end, then rate it")
 
 
 def request_path(target: str) -> str | None:
@@ -299,6 +354,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.BAD_REQUEST, f"body is not JSON: {_one_line(exc)}")
             return
         try:
+            check_playback(payload, self.server.manifest)
             with self.server.lock:
                 conn = store.connect(self.server.db_path)
                 try:

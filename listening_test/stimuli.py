@@ -11,7 +11,9 @@ Output folder::
 
 The dataset is read through :func:`nlc.loops.reader.open_dataset`, the systems'
 rankings through :func:`nlc.benchmark.results.load_results`; every results file must have
-been computed on the dataset's protocol (same content hash).
+been computed on the dataset's protocol (same content hash). Every clip of a test plays at
+one integrated loudness (ITU-R BS.1770-4, -23 LUFS unless a peak lowers it for all; see
+:mod:`nlc.listening_test.mixing` and :func:`render_clips`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -31,7 +34,7 @@ from nlc.errors import InputError, IntegrityError
 from nlc.spec import SAMPLE_RATE
 from nlc.listening_test import picks as P
 from nlc.listening_test.manifest import Clip, Group, Manifest, run_id_of, save_manifest
-from nlc.listening_test.mixing import mix_pair
+from nlc.listening_test.mixing import TARGET_LUFS, TRUE_PEAK_DBTP, Levelled, level_clips, raw_mix
 from nlc.listening_test.schema import QUESTION_TEXT, QUESTIONS
 
 QUESTIONNAIRE_FILES: tuple[str, ...] = ("index.html", "app.js", "style.css")
@@ -84,6 +87,50 @@ def write_questionnaire(manifest: Manifest, out_dir: str | os.PathLike[str]) -> 
     # a script, not JSON: browsers refuse fetch() from file:// but run <script src>
     write_text(folder / "stimuli.js", f"window.NLC_STIMULI = {payload};\n")
     return folder / "index.html"
+
+
+def _clip_name(clip: Clip, source_id: str) -> str:
+    """How errors name a clip: its id (what the experimenter sees) and its two loops."""
+    return f"clip {clip.clip} (source loop {source_id}, target loop {clip.target_id})"
+
+
+def render_clips(pairs: Sequence[tuple[str, np.ndarray, np.ndarray]], *, repetitions: int = 2,
+                 sr: int = SAMPLE_RATE) -> Levelled:
+    """Every clip of a test from its loop pair, all at one BS.1770 loudness.
+
+    Mixed one by one (:func:`~nlc.listening_test.mixing.raw_mix`), then levelled together
+    (:func:`~nlc.listening_test.mixing.level_clips`): a clip whose peak forces a lower target
+    lowers every clip of the test alike, so no clip plays louder than another.
+
+    Parameters
+    ----------
+    pairs : sequence of (name, source, target)
+        The clip's name (for errors and the manifest note) and its two mono loops.
+    repetitions : {2, 4}, default 2
+        Times the loop pair is repeated in a clip.
+    sr : int, default 44100
+        Sampling rate in Hz.
+
+    Returns
+    -------
+    Levelled
+        float32 clips in the order of ``pairs``, and the loudness they share.
+    """
+    mixes = [raw_mix(source, target, repetitions=repetitions, sr=sr, name=name) for name, source, target in pairs]
+    return level_clips(mixes, names=[name for name, _, _ in pairs], sr=sr)
+
+
+def loudness_note(levelled: Levelled) -> str:
+    """The manifest note that says at which loudness the clips play, and why if not the target.
+
+    Written into ``manifest.json`` so that a report can state the level of the stimuli (and
+    a lowered target, which only a peaky clip causes, is not a silent surprise)."""
+    text = (f"clips levelled to {levelled.target_lufs:.1f} LUFS integrated loudness (ITU-R BS.1770-4, "
+            f"pyloudnorm), true peak at most {TRUE_PEAK_DBTP:.1f} dBTP")
+    if levelled.lowered_db > 0:
+        text += (f"; the common target {TARGET_LUFS:.1f} LUFS was lowered by {levelled.lowered_db:.1f} dB for "
+                 f"every clip, since {levelled.culprit} would otherwise peak above {TRUE_PEAK_DBTP:.1f} dBTP")
+    return text
 
 
 def make_stimuli(
@@ -148,6 +195,7 @@ def make_stimuli(
     rng = np.random.default_rng([seed, 1])
     out = Path(out_dir)
     groups = []
+    pairs: list[tuple[str, np.ndarray, np.ndarray]] = []
     for number, (query, source_type) in enumerate(chosen, start=1):
         gid = f"g{number:02d}"
         order = rng.permutation(len(names))
@@ -156,11 +204,14 @@ def make_stimuli(
         for k, idx in enumerate(order, start=1):
             system = names[int(idx)]
             target_id = picks[system][query]
-            clip = mix_pair(source, ds.loop_audio([target_id])[0], repetitions=repetitions)
-            rel = f"{gid}/{gid}_c{k}.wav"
-            write_wav(out / rel, clip, sr=SAMPLE_RATE)
-            clips.append(Clip(clip=f"{gid}_c{k}", file=rel, system=system, target_id=target_id))
+            item = Clip(clip=f"{gid}_c{k}", file=f"{gid}/{gid}_c{k}.wav", system=system, target_id=target_id)
+            pairs.append((_clip_name(item, query), source, ds.loop_audio([target_id])[0]))
+            clips.append(item)
         groups.append(Group(group=gid, source_type=source_type, source_id=query, source_role=roles[query], clips=clips))
+    levelled = render_clips(pairs, repetitions=repetitions)
+    for item, clip in zip((c for g in groups for c in g.clips), levelled.clips, strict=True):
+        write_wav(out / item.file, clip, sr=SAMPLE_RATE)
+    notes = [*notes, loudness_note(levelled)]
     manifest = Manifest(seed=seed, repetitions=repetitions, sample_rate=SAMPLE_RATE, systems=names, groups=groups,
                         dataset=str(data), results={s.name: s.path for s in systems}, notes=notes)
     manifest = manifest.model_copy(update={"run_id": run_id_of(manifest)})

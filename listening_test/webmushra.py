@@ -51,6 +51,10 @@ PARTICIPANT_COLUMNS: tuple[str, ...] = ("session_uuid", "participant", "uuid")
 LMS_COLUMNS: tuple[str, ...] = ("session_test_id", "trial_id", "stimuli_rating", "stimuli")
 TEST_ID: str = "nlc_listening"
 """webMUSHRA test id of configs written from a manifest without a run id (and its prefix)."""
+MUST_PLAYBACK: str = "ended"
+"""webMUSHRA's ``mustPlayback`` of every Likert page: a clip's rating unlocks when its player
+emits the event of this name, i.e. once the clip has played to its end (``true`` names no
+event, so it would never unlock). Our questionnaire page applies the same rule."""
 
 
 def webmushra_test_id(manifest: Manifest) -> str:
@@ -81,7 +85,7 @@ def group_config(manifest: Manifest, group: str, *, resource_prefix: str, test_i
         pages.append({
             "type": "likert_multi_stimulus", "id": f"{group}__{question}", "name": QUESTION_TEXT[question],
             "content": f"Play every clip, then rate it: <b>{QUESTION_TEXT[question]}</b>",
-            "mustRate": True, "mustPlayback": "ended", "stimuli": stimuli, "response": response,
+            "mustRate": True, "mustPlayback": MUST_PLAYBACK, "stimuli": stimuli, "response": response,
         })
     pages.append({"type": "finish", "name": "Thank you", "content": "Thank you for taking part!",
                   "showResults": False, "writeResults": True})

@@ -6,7 +6,12 @@
  * `nlc-bench stats --manifest manifest.json` reads: participant,group,source_type,clip,question,rating.
  * The page is blind: it knows clip ids only, never which system a clip is (manifest.json,
  * the answer key, stays with the experimenter and maps clips to systems in `stats`).
- * Served by `nlc-bench listening-test serve`, it also POSTs the answers to api/responses.
+ * Served by `nlc-bench listening-test serve`, it also POSTs the answers to api/responses,
+ * with played_to_end: {clip: true|false} so that the server can refuse a clip not heard to its end.
+ *
+ * Each clip has exactly one play control (a Play/Pause button; the <audio> element has no
+ * controls, hence no seek bar), and its ratings stay disabled until the clip has played to its
+ * end (the audio "ended" event), as webMUSHRA's mustPlayback: ended. One clip plays at a time.
  */
 (function () {
   "use strict";
@@ -52,7 +57,7 @@
                      : data.groups[Math.floor(Math.random() * data.groups.length)];
   if (!group) { fail("Unknown group " + wanted + "."); return; }
   var clips = shuffle(group.clips);
-  var played = {};
+  var ended = {};  // clip id -> true once it has played to its end
   var submitted = false;
 
   document.getElementById("participant").textContent = participant;
@@ -67,25 +72,66 @@
     var title = document.createElement("h2");
     title.textContent = "Clip " + (index + 1);
     card.appendChild(title);
+    // One play control per clip: our button. The <audio> element has no controls (it is not
+    // rendered), so there is no second play button and no seek bar to jump to the end.
     var audio = document.createElement("audio");
-    audio.controls = true;
     audio.preload = "auto";
     audio.src = clip.file;
-    audio.addEventListener("play", function () {
-      played[clip.clip] = true;
-      card.querySelectorAll("input").forEach(function (input) { input.disabled = false; });
-      update();
-    });
-    card.appendChild(audio);
+    var player = document.createElement("div");
+    player.className = "player";
     var play = document.createElement("button");
     play.type = "button";
     play.className = "play";
-    play.textContent = "Play clip " + (index + 1);
+    var position = document.createElement("progress");
+    position.className = "position";
+    position.max = 1;
+    position.value = 0;
+    position.setAttribute("aria-label", "Playback position of clip " + (index + 1));
+    var hint = document.createElement("span");
+    hint.className = "hint";
+    function relabel() {
+      play.textContent = !audio.paused ? "\u275a\u275a Pause clip " + (index + 1)
+        : (ended[clip.clip] ? "\u25b6 Play clip " + (index + 1) + " again" : "\u25b6 Play clip " + (index + 1));
+      hint.textContent = ended[clip.clip] ? "Played to the end: rate it below."
+        : "Listen to the end to unlock the ratings.";
+    }
     play.addEventListener("click", function () {
+      if (!audio.paused) { audio.pause(); return; }
       var attempt = audio.play();
-      if (attempt && attempt.catch) { attempt.catch(function () { /* no audio device: the play event still counts */ }); }
+      if (attempt && attempt.catch) {
+        attempt.catch(function (error) { hint.textContent = "Cannot play this clip (" + error.message + ")."; });
+      }
     });
-    card.appendChild(play);
+    audio.addEventListener("play", function () {
+      // one clip at a time: starting a clip pauses the others
+      form.querySelectorAll("audio").forEach(function (other) { if (other !== audio) { other.pause(); } });
+      relabel();
+    });
+    audio.addEventListener("pause", relabel);
+    audio.addEventListener("timeupdate", function () {
+      if (audio.duration > 0) { position.value = audio.currentTime / audio.duration; }
+    });
+    audio.addEventListener("ended", function () {
+      // the ratings unlock only once the clip has played to its end (webMUSHRA's mustPlayback: ended)
+      ended[clip.clip] = true;
+      position.value = 1;
+      card.querySelectorAll("input").forEach(function (input) { input.disabled = false; });
+      relabel();
+      update();
+    });
+    audio.addEventListener("error", function () {
+      hint.textContent = "This clip could not be loaded: please tell the experimenter.";
+      hint.className = "hint error";
+    });
+    relabel();
+    player.appendChild(play);
+    player.appendChild(position);
+    player.appendChild(hint);
+    card.appendChild(player);
+    card.appendChild(audio);
+    var ratings = document.createElement("div");
+    ratings.className = "ratings";
+    card.appendChild(ratings);
     data.questions.forEach(function (question) {
       var row = document.createElement("fieldset");
       row.className = "question";
@@ -107,7 +153,7 @@
         label.appendChild(span);
         row.appendChild(label);
       }
-      card.appendChild(row);
+      ratings.appendChild(row);
     });
     form.appendChild(card);
   });
@@ -134,7 +180,7 @@
   function update() {
     var rows = answers();
     var missing = rows.filter(function (r) { return r.rating === null; }).length;
-    var unplayed = clips.filter(function (c) { return !played[c.clip]; }).length;
+    var unplayed = clips.filter(function (c) { return !ended[c.clip]; }).length;
     clips.forEach(function (clip, index) {
       var done = rows.filter(function (r) { return r.clip === clip.clip && r.rating !== null; }).length;
       document.getElementById("clip-" + (index + 1)).classList.toggle("done", done === data.questions.length);
@@ -147,7 +193,7 @@
     if (!submitted) {
       status.className = "";
       status.textContent = complete ? "All answered. Submit them, or download the CSV and send it to the experimenter."
-        : unplayed + " clip(s) still to play, " + missing + " rating(s) still to give.";
+        : unplayed + " clip(s) still to play to the end, " + missing + " rating(s) still to give.";
     }
   }
 
@@ -162,8 +208,11 @@
   });
 
   document.getElementById("submit").addEventListener("click", function () {
+    var playedToEnd = {};
+    clips.forEach(function (clip) { playedToEnd[clip.clip] = ended[clip.clip] === true; });
     var body = JSON.stringify({ participant: participant, group: group.group,
-      answers: answers().map(function (r) { return { clip: r.clip, question: r.question, rating: r.rating }; }) });
+      answers: answers().map(function (r) { return { clip: r.clip, question: r.question, rating: r.rating }; }),
+      played_to_end: playedToEnd });
     var status = document.getElementById("status");
     status.textContent = "Sending…";
     fetch("../api/responses", { method: "POST", headers: { "Content-Type": "application/json" }, body: body })

@@ -348,3 +348,33 @@ def test_store_refuses_names_sqlite_cannot_hold(listening_stimuli, tmp_path):
         store.store_submission(conn, {**_submission(manifest, "dee"), "extra": deep}, manifest)
     assert conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 0
     conn.close()
+
+
+def test_a_clip_reported_as_not_played_to_its_end_is_refused(short_stimuli, tmp_path):
+    manifest = load_manifest(short_stimuli)
+    clips = [c.clip for c in manifest.groups[0].clips]
+    with running(short_stimuli, tmp_path / "db.sqlite") as url:
+        sub = {**_submission(manifest, "eve"), "played_to_end": {c: c != clips[1] for c in clips}}
+        status, reply = _post(url, sub)
+        assert status == 400 and reply["error"] == (
+            f"submission: clip {clips[1]} is rated but did not play to its end (played_to_end: reported false); "
+            "listen to it to the end, then rate it")
+        del sub["played_to_end"][clips[0]]
+        sub["played_to_end"][clips[1]] = True
+        status, reply = _post(url, sub)
+        assert status == 400 and f"clip {clips[0]} is rated but did not play" in reply["error"]
+        assert "missing from the report" in reply["error"]
+        for report, message in (([True], "must be an object"), ({clips[0]: 1}, "must be true or false"),
+                                ({"g02_c1": True}, "names clip 'g02_c1', which is not in group g01")):
+            status, reply = _post(url, {**sub, "played_to_end": report})
+            assert status == 400 and message in reply["error"], report
+        assert json.loads(urllib.request.urlopen(url + "/api/health").read())["submissions"] == 0  # nothing stored
+        # every clip played to its end: stored; a client that reports no playback is checked as before
+        assert _post(url, {**sub, "played_to_end": dict.fromkeys(clips, True)}) == (201, {"stored": 12})
+        assert _post(url, _submission(manifest, "fay")) == (201, {"stored": 12})
+    conn = store.connect(tmp_path / "db.sqlite")
+    try:
+        payload = json.loads(conn.execute("SELECT payload FROM submissions WHERE participant = 'eve'").fetchone()[0])
+    finally:
+        conn.close()
+    assert payload["played_to_end"] == dict.fromkeys(clips, True)  # the report is kept with the answers

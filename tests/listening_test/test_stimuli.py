@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pyloudnorm
 import pytest
 import soundfile as sf
 import yaml
@@ -14,8 +15,7 @@ from nlc.loops.reader import open_dataset
 from nlc.errors import IntegrityError
 from nlc.spec import LOOP_SAMPLES, SAMPLE_RATE
 from nlc.listening_test.manifest import load_manifest
-from nlc.listening_test.mixing import mix_pair
-from nlc.listening_test.stimuli import load_system, make_stimuli
+from nlc.listening_test.stimuli import load_system, make_stimuli, render_clips
 
 
 def test_manifest_picks_are_each_systems_top_other_target(tiny_dataset, listening_results, listening_stimuli):
@@ -43,14 +43,21 @@ def test_manifest_picks_are_each_systems_top_other_target(tiny_dataset, listenin
 def test_clips_are_blind_loudness_matched_wavs(tiny_dataset, listening_stimuli):
     manifest = load_manifest(listening_stimuli)
     ds = open_dataset(tiny_dataset)
+    pairs, written = [], []
     for group in manifest.groups:
         assert sorted(c.clip for c in group.clips) == [f"{group.group}_c{k}" for k in range(1, 4)]
         for clip in group.clips:
             assert clip.system not in clip.file and clip.system not in clip.clip
-            audio, sr = sf.read(listening_stimuli / clip.file, dtype="float32")
+            audio, sr = sf.read(listening_stimuli / clip.file, dtype="float64")
             assert sr == SAMPLE_RATE and audio.shape == (2 * LOOP_SAMPLES,)
-            expected = mix_pair(*ds.loop_audio([group.source_id, clip.target_id]), repetitions=2)
-            np.testing.assert_allclose(audio, expected, atol=1.5 / 32768)
+            pairs.append((clip.clip, *ds.loop_audio([group.source_id, clip.target_id])))
+            written.append(audio)
+    expected = render_clips(pairs, repetitions=2)  # all clips of the test levelled together
+    for audio, clip in zip(written, expected.clips, strict=True):
+        np.testing.assert_allclose(audio, clip, atol=1.5 / 32768)
+    loudness = [pyloudnorm.Meter(SAMPLE_RATE).integrated_loudness(audio) for audio in written]
+    assert max(loudness) - min(loudness) <= 1.0 and loudness[0] == pytest.approx(expected.target_lufs, abs=0.1)
+    assert any(note.startswith(f"clips levelled to {expected.target_lufs:.1f} LUFS") for note in manifest.notes)
     page = (listening_stimuli / "questionnaire" / "stimuli.js").read_text()
     assert page.startswith("window.NLC_STIMULI = ") and '"../g01/g01_c1.wav"' in page
     assert (listening_stimuli / "questionnaire" / "index.html").is_file()

@@ -31,6 +31,9 @@ def test_config_has_one_likert_page_per_question(tmp_path):
                                     "g01_c2": "configs/resources/nlc/g01/g01_c2.wav",
                                     "g01_c3": "configs/resources/nlc/g01/g01_c3.wav"}
     assert [r["value"] for r in likert[0]["response"]] == ["1", "2", "3", "4", "5"]
+    # a rating unlocks once its clip has played to its end: webMUSHRA compares the player's event
+    # name with mustPlayback, so it must be the string "ended" (true would never unlock), as on our page
+    assert all(p["mustPlayback"] == "ended" and p["mustRate"] is True for p in likert)
     assert config["pages"][-1]["type"] == "finish" and config["pages"][-1]["writeResults"] is True
     # blind: no system name anywhere in what the participant's browser receives
     text = paths[0].read_text()
