@@ -143,6 +143,21 @@ def run_songs(work: WorkDir, songs: list[dict[str, Any]], *, config: Any, worker
     return stats
 
 
+def corpus_entry(corpus: str | os.PathLike[str]) -> dict[str, Any]:
+    """The ``corpus`` entry of ``build_report.json``: the folder name, its kind and provenance.
+
+    ``{"name": folder name, "kind": "fma" | "synthetic" | "lmms", ...}``: the corpus'
+    ``corpus.json`` (written by ``nlc-bench corpus synth|lmms``) merged in, or kind ``fma``
+    for a folder without one. The dataset card reads it to say where the audio comes from,
+    so a synthetic or lmms build is never presented as FMA music. It names no local path
+    and holds no time, so the report stays byte-identical between runs.
+    """
+    from nlc.dataset_builder.corpus.synth import read_corpus_record
+
+    root = Path(corpus)
+    return {**read_corpus_record(root), "name": root.name or root.resolve().name}
+
+
 def _relative(reason: str, prefixes: list[str]) -> str:
     """A failure reason with corpus paths made relative (the report names no local folders)."""
     for prefix in prefixes:
@@ -216,7 +231,7 @@ def build_dataset(corpus: str | os.PathLike[str], out: str | os.PathLike[str], *
     info = None
     if left == 0:
         report = {
-            "corpus": Path(corpus).name,
+            "corpus": corpus_entry(corpus),
             "ingest": found.report(),
             "songs": {"processed": len(done), "extracted": len(done) - len(failures), "failed": len(failures)},
             "failed": failures,

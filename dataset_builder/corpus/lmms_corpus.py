@@ -25,6 +25,10 @@ the reason (:func:`~nlc.dataset_builder.corpus.truth.has_stems` is what stem-bas
 benches check). ``retry_stems=True`` renders such songs again. ``only_cc`` and ``names``
 render a subset (e.g. the Creative Commons projects, the only publishable ones, first);
 track ids always come from the full sorted project list, so a subset never renumbers.
+
+``corpus.json`` (:func:`~nlc.dataset_builder.corpus.synth.write_corpus_record`) records what
+the corpus is for the dataset build: kind ``lmms``, the LMMS version that rendered it and the
+rendered projects; it holds no times, so the build report made from it stays deterministic.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ import numpy as np
 import soundfile as sf
 
 from nlc.atomic import atomic_dir, atomic_path
+from nlc.dataset_builder.corpus.synth import CORPUS_JSON, write_corpus_record
 from nlc.dataset_builder.corpus.lmms_project import (DEBIAN_COPYRIGHT, INSTALLED_PROJECTS, artist_title,
                                                      project_license, read_project)
 from nlc.dataset_builder.corpus.truth import bar_activity, has_stems, truth_dir, write_truth
@@ -96,6 +101,42 @@ def _run_lmms(lmms: str, args: list[str], *, timeout_s: float) -> None:
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).decode(errors="replace").strip().splitlines()
         raise RenderError(f"lmms {args[0]} exited {proc.returncode}: {tail[-1] if tail else 'no output'}")
+
+
+def lmms_version(lmms: str, *, timeout_s: float = 10.0) -> str:
+    """The version ``lmms --version`` prints (``"1.2.2"``), or ``"unknown"`` if it prints none.
+
+    Recorded in ``corpus.json`` because another LMMS renders the same project to other
+    samples; a missing or broken executable is not an error here (the renders report it).
+    """
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    try:
+        proc = subprocess.run([lmms, "--allowroot", "--version"], env=env, capture_output=True, timeout=timeout_s,
+                              check=False, stdin=subprocess.DEVNULL)
+    except (subprocess.TimeoutExpired, OSError):
+        return "unknown"
+    match = re.search(r"^LMMS\s+(\S+)", proc.stdout.decode(errors="replace"), re.MULTILINE)
+    return match.group(1) if match else "unknown"
+
+
+def lmms_record(out: Path, projects: list[Path], *, version: str | None) -> dict[str, Any]:
+    """The ``corpus.json`` of an lmms corpus holding the rendered ``projects``.
+
+    ``version`` is the LMMS that rendered songs in this run (None: none rendered now); the
+    versions of earlier runs, read from the existing record, are kept beside it, so a corpus
+    rendered partly by two LMMS versions says so.
+    """
+    versions: set[str] = set()
+    try:
+        previous = json.loads((out / CORPUS_JSON).read_text(encoding="utf-8"))
+        versions.update(v for v in str(previous.get("lmms_version", "")).split(", ") if v)
+    except (OSError, ValueError, AttributeError):
+        pass  # no record yet (or an unreadable one, which this run replaces)
+    if version is not None:
+        versions.add(version)
+    names = sorted(p.name for p in projects)
+    return {"kind": "lmms", "lmms_version": ", ".join(sorted(versions)) or "unknown", "projects": names,
+            "songs": len(names)}
 
 
 def _stem_name(index: int, raw: str) -> str:
@@ -245,6 +286,7 @@ def build_lmms_corpus(out: str | os.PathLike[str], *, projects_dir: list[str] | 
         (already rendered), ``not_selected`` (left out by ``only_cc``/``names``),
         ``failed`` (``{project: reason}``), ``stems_missing`` (``{project: reason}``, songs
         rendered now without stems), ``seconds_per_song``, ``seconds``, ``n_finished``.
+        ``out/corpus.json`` records the corpus itself (:func:`lmms_record`).
     """
     from tqdm import tqdm
 
@@ -290,6 +332,9 @@ def build_lmms_corpus(out: str | os.PathLike[str], *, projects_dir: list[str] | 
                 for tid, p in enumerate(projects, start=1) if _rendered(out, tid, p)}
         if rows:
             write_tracks_csv(out / TRACKS_CSV, rows)
+            version = lmms_version(lmms, timeout_s=min(timeout_s, 10.0)) if report["done"] else None
+            write_corpus_record(out, lmms_record(out, [p for tid, p in enumerate(projects, start=1) if tid in rows],
+                                                 version=version))
         report["seconds"] = round(time.perf_counter() - start, 2)
         report["n_finished"] = len(rows)
         (out / "corpus_report.json").write_text(json.dumps(report, indent=1))

@@ -7,6 +7,14 @@
     out/ground_truth/NNNNNN/stems/<loop>.wav  one stem per loop, same gain as the mix
     out/fma_metadata/tracks.csv               FMA's header, genre Hip-Hop
     out/corpus_report.json                    songs done / skipped / failed, seconds
+    out/corpus.json                           what the corpus is (kind, generator version, seed, songs)
+
+``corpus.json`` is the corpus' provenance record, shared by every corpus writer
+(:func:`write_corpus_record`; the lmms corpus writes one too) and read by ``dataset build``
+(:func:`read_corpus_record`) into its build report, so the dataset card can say where the
+audio comes from. Unlike ``corpus_report.json`` it holds no times: the same corpus gives
+the same bytes, and so does every build report made from it. A folder without it is an
+FMA download.
 
 A song's ground-truth folder is assembled under a temporary name and renamed when its
 mix is on disk, so a song counts as finished exactly when ``truth.json`` exists; a re-run
@@ -18,19 +26,87 @@ from __future__ import annotations
 import json
 import os
 import time
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from nlc.atomic import atomic_dir
+from nlc.atomic import atomic_dir, write_json
 from nlc.audio import write_wav
 from nlc.dataset_builder.corpus.synth_meta import synth_row
 from nlc.dataset_builder.corpus.synth_song import SongPlan, plan_song, render_song
 from nlc.dataset_builder.corpus.truth import truth_dir, write_truth
 from nlc.dataset_builder.fma_metadata import TRACKS_CSV, audio_path, write_tracks_csv
 from nlc.errors import InputError
+from nlc.provenance import source_fingerprint
 from nlc.spec import SAMPLE_RATE
+
+CORPUS_JSON = "corpus.json"
+"""Provenance record of a generated corpus, in its root (absent from an FMA download)."""
+CORPUS_KINDS: tuple[str, ...] = ("fma", "synthetic", "lmms")
+"""Kinds of corpus a build can come from; ``fma`` is any folder without :data:`CORPUS_JSON`."""
+SYNTH_CODE: tuple[str, ...] = (
+    "nlc.spec", "nlc.audio", "nlc.dataset_builder.fma_metadata", "nlc.dataset_builder.corpus.fma_license_strings",
+    "nlc.dataset_builder.corpus.synth", "nlc.dataset_builder.corpus.synth_layout",
+    "nlc.dataset_builder.corpus.synth_loops", "nlc.dataset_builder.corpus.synth_meta",
+    "nlc.dataset_builder.corpus.synth_song", "nlc.dataset_builder.corpus.synth_voices",
+)
+"""Modules whose code decides a synthetic song's bytes; their source fingerprint is the
+generator's exact version (the package version does not change with every edit)."""
+
+
+def write_corpus_record(out: str | os.PathLike[str], record: dict[str, Any]) -> Path:
+    """Write ``out/corpus.json`` (atomically, sorted keys) for a corpus of ``record["kind"]``.
+
+    Raises
+    ------
+    InputError
+        If the kind is not a generated corpus kind (an FMA download has no record).
+    """
+    if record.get("kind") not in CORPUS_KINDS[1:]:
+        raise InputError(f"corpus record kind {record.get('kind')!r} is not one of {list(CORPUS_KINDS[1:])}")
+    return write_json(Path(out) / CORPUS_JSON, record)
+
+
+def read_corpus_record(root: str | os.PathLike[str]) -> dict[str, Any]:
+    """The provenance record of the corpus folder ``root``: ``{"kind": "fma"}`` when it has none.
+
+    Raises
+    ------
+    InputError
+        If ``corpus.json`` is unreadable, not a JSON object, or names an unknown kind: a build
+        must not guess where its audio comes from.
+    """
+    path = Path(root) / CORPUS_JSON
+    if not path.is_file():
+        return {"kind": "fma"}
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: unreadable corpus record ({exc}); delete it only if the corpus is an FMA "
+                         "download, else re-run the `nlc-bench corpus` command that wrote it") from exc
+    if not isinstance(record, dict) or record.get("kind") not in CORPUS_KINDS[1:]:
+        kind = record.get("kind") if isinstance(record, dict) else None
+        raise InputError(f"{path}: corpus kind {kind!r} is not one of {list(CORPUS_KINDS[1:])}")
+    return record
+
+
+def _nlc_bench_version() -> str:
+    try:
+        return metadata.version("nlc-bench")
+    except metadata.PackageNotFoundError:  # run from a source tree without installing
+        return "not installed"
+
+
+def synth_record(track_ids: list[int], *, seed: int) -> dict[str, Any]:
+    """The ``corpus.json`` of a synthetic corpus holding the finished songs ``track_ids``."""
+    return {
+        "kind": "synthetic", "generator": "nlc-bench corpus synth",
+        "generator_version": _nlc_bench_version(),
+        "generator_code": source_fingerprint(SYNTH_CODE), "seed": int(seed), "songs": len(track_ids),
+        "first_track_id": min(track_ids), "last_track_id": max(track_ids),
+    }
 
 
 def song_truth(plan: SongPlan) -> dict[str, Any]:
@@ -109,6 +185,7 @@ def build_synth_corpus(out: str | os.PathLike[str], *, n_songs: int = 100, seed:
     dict
         The report also written to ``out/corpus_report.json``: ``done``, ``skipped`` (already
         finished), ``failed`` (``{track_id: reason}``), ``seconds`` (wall time), ``audio_seconds``.
+        ``out/corpus.json`` records the corpus itself (:func:`synth_record`).
     """
     from tqdm import tqdm
 
@@ -133,6 +210,7 @@ def build_synth_corpus(out: str | os.PathLike[str], *, n_songs: int = 100, seed:
         finished = [t for t in ids if is_done(out, t, seed=seed)]
         if finished:
             write_metadata(out, finished, seed=seed)
+            write_corpus_record(out, synth_record(finished, seed=seed))
         report["seconds"] = round(time.perf_counter() - start, 3)
         report["audio_seconds"] = round(sum(
             json.loads((truth_dir(out, t) / "truth.json").read_text())["duration"] for t in finished), 3)

@@ -104,3 +104,48 @@ def test_every_combination_holds_every_subset():
     assert len(rows) == 7 and layout.shape[0] >= 16
     with pytest.raises(InputError, match="unknown layout kind"):
         make_layout("random", ("drums",), (1,), rng=rng)
+
+
+def test_corpus_record_says_what_the_corpus_is(corpus, tmp_path):
+    """``corpus.json``: kind, generator version and seed, no times; the build reads it into its report."""
+    from nlc.dataset_builder.build.builder import corpus_entry
+    from nlc.dataset_builder.corpus.synth import CORPUS_JSON
+
+    record = json.loads((corpus / CORPUS_JSON).read_text())
+    assert record["kind"] == "synthetic" and record["generator"] == "nlc-bench corpus synth"
+    assert (record["seed"], record["songs"], record["first_track_id"], record["last_track_id"]) == (3, 4, 1, 4)
+    assert len(record["generator_code"]) == 64 and record["generator_version"]
+    assert not {"seconds", "audio_seconds", "done"} & set(record)
+    before = (corpus / CORPUS_JSON).read_bytes()
+    build_synth_corpus(corpus, n_songs=4, seed=3, progress=False)  # a resumed run: same corpus, same bytes
+    assert (corpus / CORPUS_JSON).read_bytes() == before
+    assert corpus_entry(corpus) == {**record, "name": corpus.name}
+    # a folder without a record is an FMA download; a broken record is refused, not guessed
+    assert corpus_entry(tmp_path) == {"kind": "fma", "name": tmp_path.name}
+    (tmp_path / CORPUS_JSON).write_text('{"kind": "cd-rips"}')
+    with pytest.raises(InputError, match="cd-rips"):
+        corpus_entry(tmp_path)
+    (tmp_path / CORPUS_JSON).write_text("{")
+    with pytest.raises(InputError, match="unreadable corpus record"):
+        corpus_entry(tmp_path)
+
+
+def test_lmms_corpus_record_keeps_every_lmms_version(tmp_path):
+    from pathlib import Path
+
+    from nlc.dataset_builder.corpus.lmms_corpus import lmms_record, lmms_version
+    from nlc.dataset_builder.corpus.synth import CORPUS_JSON, write_corpus_record
+
+    fake = tmp_path / "lmms"
+    fake.write_text("#!/bin/sh\necho 'LMMS 9.8.7'\necho '(Linux x86_64, Qt 5.15.8)'\n")
+    fake.chmod(0o755)
+    assert lmms_version(str(fake)) == "9.8.7" and lmms_version(str(tmp_path / "missing")) == "unknown"
+    projects = [Path("/p/demos/B-Two.mmpz"), Path("/p/shorties/A-One.mmp")]
+    first = lmms_record(tmp_path, projects, version="1.2.2")
+    assert first == {"kind": "lmms", "lmms_version": "1.2.2", "projects": ["A-One.mmp", "B-Two.mmpz"], "songs": 2}
+    write_corpus_record(tmp_path, first)
+    assert lmms_record(tmp_path, projects, version=None)["lmms_version"] == "1.2.2"  # nothing rendered now
+    assert lmms_record(tmp_path, projects, version="1.3.0")["lmms_version"] == "1.2.2, 1.3.0"
+    assert json.loads((tmp_path / CORPUS_JSON).read_text()) == first
+    with pytest.raises(InputError, match="fma"):
+        write_corpus_record(tmp_path, {"kind": "fma"})
