@@ -1,17 +1,19 @@
 """Commands of the benchmark: ``validate``, ``run``, ``compare``, ``results export`` and ``reproduce``.
 
 Heavy imports (torch, pandas, the dataset reader) happen inside the handlers so that
-``nlc-bench --help`` stays fast. Reports go to stdout (markdown), progress and stage
-lines to stderr.
+``nlc-bench --help`` stays fast. Reports go to stdout (markdown, or JSON with ``--json``),
+progress and stage lines to stderr (see :class:`nlc.cli.Console`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
-_FMT = argparse.ArgumentDefaultsHelpFormatter
+from nlc.cli import add_json_option, console
 
 
 def _positive_int(text: str) -> int:
@@ -22,11 +24,7 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _log(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
-
-
-def _sandbox(args: argparse.Namespace):
+def _sandbox(args: argparse.Namespace) -> Any:
     """The sandbox limits the options ask for, or None (``--sandbox`` not given)."""
     if not args.sandbox:
         return None
@@ -38,8 +36,18 @@ def _sandbox(args: argparse.Namespace):
 def _validate(args: argparse.Namespace) -> int:
     from nlc.benchmark.validate import validate_submission
 
-    print(validate_submission(args.submission, seed=args.seed, sandbox=_sandbox(args)).summary())
+    report = validate_submission(args.submission, seed=args.seed, sandbox=_sandbox(args))
+    console(args).report(report.summary(), report)
     return 0
+
+
+def _figures(results: Any) -> dict[str, Any]:
+    """A results file's figures without its per-item outputs: what ``run --json`` prints."""
+    return {
+        "model": results.model, "dataset": results.dataset, "run": results.run,
+        "main_score": results.main_score, "metrics": results.metrics, "intervals": results.intervals,
+        "timing": results.timing,
+    }
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -47,15 +55,19 @@ def _run(args: argparse.Namespace) -> int:
     from nlc.benchmark.results import save_results
     from nlc.benchmark.run import open_protocol, run_benchmark
 
+    out = console(args)
     data = open_protocol(args.data)
     results = run_benchmark(
         args.submission, data, seed=args.seed, device=args.device, batch_size=args.batch_size,
-        n_resamples=args.n_resamples, progress=not args.no_progress, name=args.name, log=_log,
+        n_resamples=args.n_resamples, progress=out.progress, name=args.name, log=out.info,
         sandbox=_sandbox(args),
     )
     save_results(results, args.out)
-    print(run_report(results))
-    _log(f"results written to {args.out}")
+    out.detail("provenance: " + ", ".join(f"{k} {v}" for k, v in results.run.package_versions.items()))
+    for stage, seconds in results.timing.stages_s.items():
+        out.detail(f"time: {stage} {seconds:.1f} s")
+    out.report(run_report(results), {"results_file": args.out, **_figures(results)})
+    out.info(f"results written to {args.out}")
     return 0
 
 
@@ -66,43 +78,65 @@ def _compare(args: argparse.Namespace) -> int:
     comparison = compare_results(
         load_results(args.a), load_results(args.b), n_resamples=args.n_resamples, seed=args.seed,
     )
-    print(comparison.model_dump_json(indent=1) if args.json else comparison_report(comparison))
+    console(args).report(None if args.json else comparison_report(comparison), comparison)
     return 0
 
 
 def _results_export(args: argparse.Namespace) -> int:
-    from nlc.benchmark.model_index import model_index_yaml
+    from nlc.benchmark.model_index import model_index, model_index_yaml
     from nlc.benchmark.results import load_results
 
-    sys.stdout.write(model_index_yaml(
-        load_results(args.results), model_id=args.model_id, dataset_id=args.dataset_id,
-        dataset_revision=args.dataset_revision,
-    ))
+    results = load_results(args.results)
+    options = {"model_id": args.model_id, "dataset_id": args.dataset_id, "dataset_revision": args.dataset_revision}
+    if args.json:
+        console(args).report(None, {"model-index": model_index(results, **options)})
+    else:
+        sys.stdout.write(model_index_yaml(results, **options))
     return 0
 
 
 def _reproduce(args: argparse.Namespace) -> int:
-    from nlc.benchmark.reproduce import reproduce_table2
+    from nlc.benchmark.reproduce import entries, reproduce_table2
+    from nlc.benchmark.results import load_results
 
+    out = console(args)
     table = reproduce_table2(
         data=args.data, out=args.out, epochs=args.epochs, seed=args.seed, device=args.device,
-        batch_size=args.batch_size, n_resamples=args.n_resamples, log=_log, progress=not args.no_progress,
+        batch_size=args.batch_size, n_resamples=args.n_resamples, log=out.info, progress=out.progress,
         negatives=args.negatives, max_train_pairs=args.max_train_pairs,
     )
-    print(table)
+    failures_file = Path(args.out) / "failures.json"
+    failures: dict[str, str] = json.loads(failures_file.read_text()) if failures_file.is_file() else {}
+    rows, scored = [], 0
+    for entry in entries(args.negatives):
+        path = Path(args.out) / "results" / f"{entry.key}.json"
+        done = entry.key not in failures and path.is_file()
+        scored += done
+        # Re-read (unverified: reproduce_table2 just wrote or checked them) only for -v and --json.
+        res = load_results(path, verify=False) if done and (out.verbose or out.json) else None
+        if res is not None:
+            out.detail(f"{entry.key}: ROC-AUC {res.main_score:.3f}, accuracy {res.metrics.accuracy:.3f}, "
+                       f"average rank {res.metrics.average_rank:.1f}")
+        rows.append({"entry": entry.key, "model": entry.model, "negatives": entry.negatives,
+                     "results_file": path if done else None, "failure": failures.get(entry.key),
+                     "main_score": res.main_score if res is not None else None,
+                     "metrics": res.metrics if res is not None else None,
+                     "intervals": res.intervals if res is not None else None})
+    out.report(table, {"table": "table2", "out": args.out, "rows": rows})
     # Failed entries are recorded in failures.json and shown as "-" rows (already logged);
     # the job itself succeeded unless no entry could be scored at all.
-    return 1 if all(cell.strip() == "-" for line in table.splitlines()[2:] for cell in line.strip("|").split("|")[2:]) else 0
+    return 0 if scored else 1
 
 
 def _common_run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seed", type=int, default=0, help="seed of the global generators before load_model() and of the bootstrap")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed (an integer) of the global generators before load_model() and of the bootstrap")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                    help="device exported to the submission as NLC_DEVICE and recorded in the results")
-    p.add_argument("--batch-size", type=_positive_int, default=64,
-                   help="pairs (or loops, for embed) per call to the submission (scoring.DEFAULT_BATCH_SIZE)")
-    p.add_argument("--n-resamples", type=_positive_int, default=1000, help="bootstrap resamples per 95%% confidence interval")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    p.add_argument("--batch-size", type=_positive_int, default=64, metavar="N",
+                   help="pairs (or loops, for embed) per call to the submission")
+    p.add_argument("--n-resamples", type=_positive_int, default=1000, metavar="N",
+                   help="bootstrap resamples per 95%% confidence interval")
 
 
 def add_sandbox_options(p: argparse.ArgumentParser, *, always: bool = False) -> None:
@@ -111,77 +145,88 @@ def add_sandbox_options(p: argparse.ArgumentParser, *, always: bool = False) -> 
         p.add_argument("--sandbox", action="store_true",
                        help="run the submission in a bubblewrap sandbox: no network, no view of the dataset or "
                             "of your files, its own user and processes, the limits below (see docs/benchmark.md)")
-    p.add_argument("--timeout", type=float, default=3600.0, help="sandbox: wall-clock limit of the whole run, seconds")
-    p.add_argument("--memory-mb", type=int, default=16384,
-                   help="sandbox: address-space limit of the submission in MiB (0: none; CUDA needs 0)")
-    p.add_argument("--max-processes", type=_positive_int, default=256,
-                   help="sandbox: processes and threads the submission may add")
+    p.add_argument("--timeout", type=float, default=3600.0, metavar="SECONDS",
+                   help="sandbox: wall-clock limit of the whole run, in seconds")
+    p.add_argument("--memory-mb", type=int, default=16384, metavar="MIB",
+                   help="sandbox: address-space limit of the submission, in MiB (0: none; CUDA needs 0)")
+    p.add_argument("--max-processes", type=_positive_int, default=256, metavar="N",
+                   help="sandbox: number of processes and threads the submission may add")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "validate", formatter_class=_FMT, help="check a submission file on generated audio in seconds",
+        "validate", help="check a submission file on generated audio in seconds",
         description="Load a submission and check the protocol on generated audio: functions, output shapes, "
         "finite scores, batch independence, determinism, embed/score agreement. Writes nothing.",
     )
     p.add_argument("submission", type=Path, help="the submission's .py file (see docs/benchmark.md)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the generated noise")
+    p.add_argument("--seed", type=int, default=0, help="seed (an integer) of the generated noise")
     add_sandbox_options(p)
+    add_json_option(p, help="print what the checks measured (threshold, embedding size, seconds, pairs per "
+                            "second) as one JSON document on stdout instead of the summary line")
     p.set_defaults(handler=_validate)
 
     p = subparsers.add_parser(
-        "run", formatter_class=_FMT, help="score a submission on the frozen protocol; write results JSON",
+        "run", help="score a submission on the frozen protocol; write results JSON",
         description="Validate a submission, score the frozen classification and ranking protocol of an "
         "nlc-loops folder, print the metrics as a markdown table and write the full results (every per-item "
         "score, bootstrap intervals, provenance) as JSON. Nothing is written if the submission fails.",
     )
     p.add_argument("submission", type=Path, help="the submission's .py file")
-    p.add_argument("--data", type=Path, required=True, help="the nlc-loops/ dataset folder")
-    p.add_argument("--out", type=Path, required=True, help="results JSON file to write")
-    p.add_argument("--name", help="model name in the results; unset: the file stem, or the folder name of a submission.py")
+    p.add_argument("--data", type=Path, required=True, metavar="DIR", help="the nlc-loops/ dataset folder")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE", help="results JSON file to write")
+    p.add_argument("--name", help="model name in the results (default: the file stem, or the folder name "
+                                  "of a submission.py)")
     _common_run_options(p)
     add_sandbox_options(p)
+    add_json_option(p, help="print the figures (metrics, intervals, provenance; no per-item scores, those are "
+                            "in --out) as one JSON document on stdout instead of the markdown report")
     p.set_defaults(handler=_run)
 
     p = subparsers.add_parser(
-        "compare", formatter_class=_FMT, help="paired significance tests between two result files",
+        "compare", help="paired significance tests between two result files",
         description="Compare two results files of the same protocol item by item: Wilcoxon signed-rank on "
         "target ranks, McNemar on classification correctness, paired bootstrap of every figure's difference.",
     )
     p.add_argument("a", type=Path, help="results JSON of model A")
     p.add_argument("b", type=Path, help="results JSON of model B (differences are B - A)")
-    p.add_argument("--json", action="store_true", help="print the comparison as JSON instead of markdown")
-    p.add_argument("--n-resamples", type=_positive_int, default=1000, help="paired bootstrap resamples")
-    p.add_argument("--seed", type=int, default=0, help="seed of the paired bootstrap")
+    p.add_argument("--n-resamples", type=_positive_int, default=1000, metavar="N", help="paired bootstrap resamples")
+    p.add_argument("--seed", type=int, default=0, help="seed (an integer) of the paired bootstrap")
+    add_json_option(p, help="print the comparison as one JSON document on stdout instead of markdown")
     p.set_defaults(handler=_compare)
 
-    results = subparsers.add_parser("results", formatter_class=_FMT, help="export a results file for other tools")
+    results = subparsers.add_parser("results", help="export a results file for other tools")
     sub = results.add_subparsers(dest="results_command", metavar="ACTION", required=True)
     p = sub.add_parser(
-        "export", formatter_class=_FMT, help="print a results file as a model card's model-index YAML",
+        "export", help="print a results file as a model card's model-index YAML",
         description="Verify a results file and print its figures as the model-index block of a Hugging Face "
         "model card's YAML header (checked with huggingface_hub's parser; every metric verified: false).",
     )
     p.add_argument("results", type=Path, help="results JSON written by nlc-bench run")
     p.add_argument("--format", choices=("model-index",), default="model-index", help="output format")
-    p.add_argument("--model-id", metavar="OWNER/NAME", help="the model's Hub id (model-index name); unset: the results' model name")
+    p.add_argument("--model-id", metavar="OWNER/NAME",
+                   help="the model's Hub id, the model-index name (default: the results' model name)")
     p.add_argument("--dataset-id", default="nlc-loops", help="dataset type: nlc-loops, or its Hub id OWNER/nlc-loops")
     p.add_argument("--dataset-revision", metavar="REV", help="git revision of the dataset repository the protocol came from")
+    add_json_option(p, help="print the model-index block as one JSON document instead of YAML")
     p.set_defaults(handler=_results_export)
 
     p = subparsers.add_parser(
-        "reproduce", formatter_class=_FMT, help="reproduce the paper's Table 2 (train, score, render)",
+        "reproduce", help="reproduce the paper's Table 2 (train, score, render)",
         description="Train the CNN and Siamese baselines with each of the five negative sampling methods, "
         "score them and AutoMashUpper and random on the frozen protocol, and render Table 2 as markdown and "
         "PNG. Finished runs are kept and skipped when re-run (resume).",
     )
     p.add_argument("table", choices=("table2",), help="which table of the paper")
-    p.add_argument("--data", type=Path, required=True, help="the nlc-loops/ dataset folder")
-    p.add_argument("--out", type=Path, default=Path("table2"), help="folder for trained runs, results and the table")
-    p.add_argument("--epochs", type=int, default=5, help="training epochs per baseline")
-    p.add_argument("--max-train-pairs", type=int, default=None,
-                   help="positive training pairs per epoch and baseline (None: all of the train split)")
+    p.add_argument("--data", type=Path, required=True, metavar="DIR", help="the nlc-loops/ dataset folder")
+    p.add_argument("--out", type=Path, default=Path("table2"), metavar="DIR",
+                   help="folder for trained runs, results and the table")
+    p.add_argument("--epochs", type=int, default=5, metavar="N", help="training epochs per baseline")
+    p.add_argument("--max-train-pairs", type=int, default=None, metavar="N",
+                   help="positive training pairs per epoch and baseline (default: all of the train split)")
     p.add_argument("--negatives", nargs="+", default=["random", "selected", "reverse", "shift", "rearrange"],
                    metavar="METHOD", help="negative sampling methods to train with (a subset gives a partial table)")
     _common_run_options(p)
+    add_json_option(p, help="print every row's figures (metrics, intervals, or the failure) as one JSON "
+                            "document on stdout instead of the markdown table")
     p.set_defaults(handler=_reproduce)

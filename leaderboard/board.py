@@ -38,8 +38,28 @@ BOARD_FORMAT: int = 1
 """Version of the ``board.json`` layout written by this module."""
 CONFIG_NAME: str = "board.json"
 SUBMISSIONS_DIR: str = "submissions"
-DEFAULT_BOARD: Path = Path(__file__).resolve().parent / "board"
-"""The repository's public board (the FMA release): ``leaderboard/board/``."""
+PUBLIC_BOARD: Path = Path(__file__).resolve().parent / "board"
+"""The project's public board (the FMA release), committed as ``leaderboard/board/`` in the
+source tree (a wheel does not ship it). Never a default: commands name their board, and
+the CLI defaults to :func:`default_board`."""
+BOARD_ENV = "NLC_BOARD"
+"""Environment variable naming the default board folder."""
+
+
+def default_board() -> Path:
+    """The board used when --board is not given: ``$NLC_BOARD``, else the user's data folder.
+
+    The user's data folder follows the XDG base-directory rule (what platformdirs does on
+    Linux): ``$XDG_DATA_HOME/nlc-bench/board`` when ``XDG_DATA_HOME`` is an absolute path,
+    else ``~/.local/share/nlc-bench/board``. Read when called, so the CLI's help shows the
+    folder actually used.
+    """
+    named = os.environ.get(BOARD_ENV)
+    if named:
+        return Path(named).expanduser()
+    data_home = os.environ.get("XDG_DATA_HOME", "")
+    base = Path(data_home) if data_home and Path(data_home).is_absolute() else Path.home() / ".local" / "share"
+    return base / "nlc-bench" / "board"
 LOCK_NAME: str = ".board.lock"
 """The board's lock file (left in place between writers; ignored by git)."""
 LOCK_TIMEOUT_S: float = 120.0
@@ -112,7 +132,7 @@ def _now() -> str:
 
 
 
-def load_board(board: str | os.PathLike[str] = DEFAULT_BOARD) -> BoardConfig:
+def load_board(board: str | os.PathLike[str]) -> BoardConfig:
     """Read and validate ``BOARD/board.json``.
 
     Raises

@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 
 from nlc.atomic import write_text
-from nlc.leaderboard.board import DEFAULT_BOARD, BoardConfig, board_lock, load_board
+from nlc.leaderboard.board import BoardConfig, board_lock, load_board
 from nlc.leaderboard.entry import load_entries
 from nlc.leaderboard.columns import COLUMNS, Figure, Row, method_columns, row_of
 from nlc.leaderboard.plot import scatter_svg
@@ -147,7 +147,7 @@ def render_html(config: BoardConfig, rows: list[Row]) -> str:
     return out.getvalue()
 
 
-def render_board(board: str | os.PathLike[str] = DEFAULT_BOARD) -> None:
+def render_board(board: str | os.PathLike[str]) -> None:
     """Write ``BOARD/README.md`` and ``BOARD/index.html`` from the board's config and entries.
 
     Holds the board's lock throughout, so the files show one state of the board and a

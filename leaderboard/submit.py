@@ -20,7 +20,7 @@ from pathlib import Path
 from nlc.benchmark.results import BenchmarkResults
 from nlc.errors import InputError
 from nlc.leaderboard.agreement import compare_outputs
-from nlc.leaderboard.board import DEFAULT_BOARD, board_lock, load_board
+from nlc.leaderboard.board import board_lock, load_board
 from nlc.leaderboard.checks import check_results_file, results_from_entry
 from nlc.leaderboard.entry import (
     Entry, check_url, entry_files, entry_path, load_entry, results_digest, save_entry, slugify,
@@ -55,7 +55,7 @@ def _utc_now() -> str:
 def submit_entry(
     results_path: str | os.PathLike[str],
     *,
-    board: str | os.PathLike[str] = DEFAULT_BOARD,
+    board: str | os.PathLike[str],
     name: str,
     paper: str | None = None,
     code: str | None = None,

@@ -1,34 +1,122 @@
 """Provenance records: which versions produced a result.
 
 Same seed, same numbers; and every result file says which code produced it, so that a
-number can be traced back to the package versions it came from.
+number can be traced back to the package versions, native libraries and nlc-bench commit
+it came from. Nothing here records a time: a dataset build records these versions in its
+``protocol.json``, which must be byte-identical when rebuilt from the same commit.
+
+Nothing heavy is imported at import time: soundfile (for libsndfile's version) is imported
+when a record is made, and the native-library and git look-ups run once per process
+(cached), since both spawn or load something.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import json
 import os
 import platform
+import shutil
+import subprocess
 from importlib import metadata
 from pathlib import Path
 
 TRACKED_PACKAGES: tuple[str, ...] = (
-    "nlc-bench", "numpy", "scipy", "librosa", "torch", "tensorly", "imagehash",
-    "datasets", "pandas", "pyarrow", "pingouin", "soundfile",
+    "nlc-bench", "numpy", "scipy", "librosa", "soxr", "numba", "soundfile", "pedalboard", "torch", "torchcodec",
+    "tensorly", "scikit-learn", "imagehash", "datasets", "pandas", "pyarrow", "pingouin", "pyloudnorm",
 )
+"""Distributions whose version can change a number nlc-bench writes.
+
+librosa, soxr (its resampler) and numba (its compiled kernels) shape features and
+resampled audio; soundfile decodes audio; pedalboard (Rubber Band) time-stretches every
+loop; tensorly and scikit-learn (NMF, the role classifier) decompose songs; torch and
+torchcodec train and score the baselines; imagehash deduplicates loops; datasets, pandas
+and pyarrow read and write the tables; pyloudnorm levels the listening-test clips and
+pingouin computes the listening-test statistics.
+"""
+
+SOURCE_ROOT: Path = Path(__file__).resolve().parents[1]
+"""The folder holding the ``nlc`` package: the repository root in a git checkout."""
+
+UNKNOWN = "unknown"
 
 
 def package_versions(names: tuple[str, ...] = TRACKED_PACKAGES) -> dict[str, str]:
-    """Installed version of each named distribution ("not installed" when absent)."""
+    """Versions that shaped a result: Python, each named distribution, native libraries, nlc-bench's commit.
+
+    Keys: ``python``; each name in ``names`` ("not installed" when absent); ``libsndfile``
+    and ``ffmpeg`` (:func:`native_versions`); ``nlc-bench.git_commit`` and
+    ``nlc-bench.git_dirty`` (:func:`source_revision`).
+    """
     versions: dict[str, str] = {"python": platform.python_version()}
     for name in names:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
-    return versions
+    return versions | native_versions() | source_revision()
+
+
+@functools.cache
+def native_versions() -> dict[str, str]:
+    """``{"libsndfile": ..., "ffmpeg": ...}``: the native decoders behind the audio nlc-bench reads.
+
+    libsndfile reads WAV/FLAC/OGG/MP3 (through soundfile); the ``ffmpeg`` executable on the
+    PATH decodes everything else (:func:`nlc.audio.load_audio`). Either is "not installed"
+    when absent. Looked up once per process.
+    """
+    try:
+        import soundfile
+
+        libsndfile = str(soundfile.__libsndfile_version__)
+    except (ImportError, OSError, AttributeError):
+        libsndfile = "not installed"
+    return {"libsndfile": libsndfile, "ffmpeg": _ffmpeg_version()}
+
+
+def _ffmpeg_version() -> str:
+    exe = shutil.which("ffmpeg")
+    if exe is None:
+        return "not installed"
+    try:
+        out = subprocess.run([exe, "-nostdin", "-version"], capture_output=True, text=True, timeout=30,
+                             check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return UNKNOWN
+    words = out.split("\n", 1)[0].split()  # "ffmpeg version 5.1.6-0+deb12u1 Copyright (c) ..."
+    return words[2] if len(words) > 2 and words[:2] == ["ffmpeg", "version"] else UNKNOWN
+
+
+@functools.cache
+def source_revision(root: Path = SOURCE_ROOT) -> dict[str, str]:
+    """``{"nlc-bench.git_commit": SHA, "nlc-bench.git_dirty": "true"|"false"}`` of the running source.
+
+    Versions do not change with every commit of a development tree; the commit does. Known
+    only when ``root`` (the folder holding the ``nlc`` package) is the top of a git checkout;
+    an installed wheel (``root`` is site-packages, which may itself sit inside some other
+    repository, e.g. a project's ``.venv``) gives "unknown" for both, as does a missing or
+    failing git. Dirty means any tracked file modified or any untracked, not ignored, file.
+    One ``git status`` per process and root (cached), run without optional locks so that it
+    never writes the index of a tree someone is working in.
+    """
+    unknown = {"nlc-bench.git_commit": UNKNOWN, "nlc-bench.git_dirty": UNKNOWN}
+    git = shutil.which("git")
+    if git is None or not (root / ".git").exists():
+        return unknown
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")} | {"LC_ALL": "C"}
+    try:
+        out = subprocess.run([git, "--no-optional-locks", "-C", str(root), "status", "--porcelain=v2", "--branch"],
+                             capture_output=True, text=True, timeout=60, check=True, env=env).stdout
+    except (OSError, subprocess.SubprocessError):
+        return unknown
+    lines = out.splitlines()
+    commit = next((line.split()[2] for line in lines if line.startswith("# branch.oid ")), "(initial)")
+    if commit == "(initial)":
+        return unknown
+    dirty = any(line and not line.startswith("#") for line in lines)
+    return {"nlc-bench.git_commit": commit, "nlc-bench.git_dirty": "true" if dirty else "false"}
 
 
 def file_sha256(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:

@@ -7,17 +7,24 @@ Both write an FMA-shaped folder (``fma_metadata/tracks.csv``, ``fma_full/NNN/NNN
 from __future__ import annotations
 
 import argparse
-import json
+from typing import Any
+
+from nlc.cli import add_json_option, console
+
+
+def _summary(report: dict[str, Any]) -> str:
+    """One line of counts: lists and tables of the report are counted, not listed."""
+    return ", ".join(f"{k} {len(v) if isinstance(v, (list, dict)) else v}" for k, v in report.items())
 
 
 def _synth(args: argparse.Namespace) -> int:
     from nlc.dataset_builder.corpus.synth import build_synth_corpus
 
+    out = console(args)
     report = build_synth_corpus(args.out, n_songs=args.songs, seed=args.seed, first_track_id=args.first_id,
-                                progress=not args.quiet)
-    print(json.dumps({k: (len(v) if isinstance(v, (list, dict)) else v) for k, v in report.items()}))
-    for tid, reason in report["failed"].items():
-        print(f"failed {tid}: {reason}")
+                                progress=out.progress)
+    lines = [_summary(report)] + [f"failed {tid}: {reason}" for tid, reason in report["failed"].items()]
+    out.report("\n".join(lines), report)
     return 1 if report["failed"] else 0
 
 
@@ -28,21 +35,20 @@ def _lmms(args: argparse.Namespace) -> int:
         from nlc.errors import InputError
 
         raise InputError("--retry-stems and --no-stems contradict each other")
+    out = console(args)
     report = build_lmms_corpus(args.out, projects_dir=args.projects, timeout_s=args.timeout,
                                lmms=args.lmms, stems=not args.no_stems, retry_stems=args.retry_stems,
-                               only_cc=args.only_cc, names=args.names, progress=not args.quiet)
-    print(json.dumps({k: (len(v) if isinstance(v, (list, dict)) else v) for k, v in report.items()}))
-    for name, seconds in report["seconds_per_song"].items():
-        print(f"rendered {name}: {seconds:.1f} s")
-    for name, reason in report["stems_missing"].items():
-        print(f"no stems {name}: {reason}")
-    for name, reason in report["failed"].items():
-        print(f"failed {name}: {reason}")
+                               only_cc=args.only_cc, names=args.names, progress=out.progress)
+    lines = [_summary(report)]
+    lines += [f"rendered {name}: {seconds:.1f} s" for name, seconds in report["seconds_per_song"].items()]
+    lines += [f"no stems {name}: {reason}" for name, reason in report["stems_missing"].items()]
+    lines += [f"failed {name}: {reason}" for name, reason in report["failed"].items()]
+    out.report("\n".join(lines), report)
     return 0 if report["n_finished"] else 1
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    fmt = argparse.ArgumentDefaultsHelpFormatter
+    fmt = argparse.HelpFormatter  # nlc.cli gives every parser its one formatter
     corpus = subparsers.add_parser("corpus", help="render a ground-truth corpus (synthetic or lmms demos)",
                                    description="Render a corpus with ground truth into an FMA-shaped folder "
                                    "(fma_metadata/tracks.csv, fma_full/NNN/NNNNNN.wav, ground_truth/NNNNNN/) "
@@ -55,10 +61,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                            "one- or two-bar loops, 16-32 bars) with mix, stems and ground truth. "
                            "Re-running skips finished songs.")
     synth.add_argument("out", metavar="OUT", help="corpus folder to write (created if missing)")
-    synth.add_argument("--songs", type=int, default=100, help="number of songs to render")
+    synth.add_argument("--songs", type=int, default=100, help="number of songs to render (songs)")
     synth.add_argument("--seed", type=int, default=0, help="corpus seed; same seed, identical files")
     synth.add_argument("--first-id", type=int, default=1, help="track id of the first song (6-digit ids)")
-    synth.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_json_option(synth, help="print the corpus report (songs done, skipped, failed with reasons, seconds) "
+                    "as one JSON document on stdout")
     synth.set_defaults(handler=_synth)
 
     lmms = sub.add_parser("lmms", formatter_class=fmt,
@@ -89,5 +96,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       help="render only projects whose file name or stem matches a shell pattern, "
                       "e.g. 'Skiessi-*' (None: all)")
     lmms.add_argument("--lmms", default="lmms", help="lmms executable")
-    lmms.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_json_option(lmms, help="print the render report (seconds per song, songs without stems, failures) "
+                    "as one JSON document on stdout")
     lmms.set_defaults(handler=_lmms)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 
+from nlc.cli import add_json_option
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -16,7 +18,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="extract loops, loop layout and co-occurring loop pairs from songs (paper section 3.2)",
         description="Extract deduplicated 2-s loops, their bar layout and positive pairs from each song "
         "into DIR/<song>/ (loops/*.wav, layout.npy, pairs.csv, summary.json).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("songs", nargs="+", metavar="SONG", help="audio files; the song id is the file name without extension")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (one sub-folder per song)")
@@ -26,19 +27,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="'paper': Smith's rank rule, plain Tucker, l2 bars (the paper-comparable pipeline); "
                    "'default': the variant measured best (docs/extraction.md)")
     p.add_argument("--seed", type=int, default=0, help="seed of the decomposition's random initialisation")
-    p.add_argument("--n-iter", type=int, default=None, help="decomposition iterations (default: the variant's)")
+    p.add_argument("--n-iter", type=int, default=None, metavar="N",
+                   help="decomposition iterations (default: the variant's)")
     p.add_argument("--stretcher", choices=("rubberband", "librosa"), default="rubberband",
                    help="time-stretcher that brings each bar to 2.0 s")
     p.add_argument("--max-seconds", type=float, default=900.0, help="reject songs longer than this, in seconds")
+    add_json_option(p, help="print the extraction report (loops and pairs per song, failures with reasons) "
+                    "as one JSON document on stdout")
     p.set_defaults(handler=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     import json
-    import sys
     from pathlib import Path
 
     from tqdm import tqdm
+
+    from nlc.cli import console
 
     from nlc.atomic import write_json
     from nlc.dataset_builder.extraction import ExtractionConfig, extract_song
@@ -55,8 +60,9 @@ def _run(args: argparse.Namespace) -> int:
     report_path = out / "extraction_report.json"
     report = json.loads(report_path.read_text()) if report_path.exists() else {"done": {}, "failed": {}}
     failed = 0
+    con = console(args)
     with single_threaded():
-        for song in tqdm(args.songs, desc="extract", unit="song"):
+        for song in tqdm(args.songs, desc="extract", unit="song", disable=not con.progress):
             song_id = Path(song).stem
             if (out / song_id).is_dir() and not args.overwrite:
                 continue
@@ -66,11 +72,13 @@ def _run(args: argparse.Namespace) -> int:
                 failed += 1
                 report["failed"][song_id] = str(exc)
                 report["done"].pop(song_id, None)
-                tqdm.write(f"skip {song}: {exc}", file=sys.stderr)
+                con.warning(f"skip {song}: {exc}")
                 continue
             report["failed"].pop(song_id, None)
             report["done"][song_id] = {"loops": len(summary["loops"]), "pairs": summary["n_pairs"]}
+            con.detail(f"{song_id}: {len(summary['loops'])} loops, {summary['n_pairs']} pairs")
             write_json(report_path, report, sort_keys=False)
     write_json(report_path, report, sort_keys=False)
-    print(f"extracted {len(report['done'])} songs into {out}, {failed} skipped this run")
+    con.report(f"extracted {len(report['done'])} songs into {out}, {failed} skipped this run",
+               {**report, "out": str(out), "skipped_this_run": failed})
     return 1 if failed else 0

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from nlc.leaderboard.board import CONFIG_NAME, DEFAULT_BOARD, load_board
+from nlc.leaderboard.board import CONFIG_NAME, PUBLIC_BOARD, load_board
 from nlc.leaderboard.checks import check_entry
 from nlc.leaderboard.entry import entry_files
 from nlc.leaderboard.render import render_board
@@ -29,7 +29,7 @@ def committed_boards() -> list[Path]:
         found = {(REPO / p).parent for p in out if Path(p).name == CONFIG_NAME}
     except (OSError, subprocess.CalledProcessError):
         found = {p.parent for p in (REPO / "leaderboard").rglob(CONFIG_NAME)}
-    found.add(DEFAULT_BOARD)
+    found.add(PUBLIC_BOARD)
     return sorted(b for b in found if (b / "submissions").is_dir())
 
 
@@ -50,8 +50,8 @@ def check_committed_board(board: Path) -> int:
 
 
 def test_the_public_board_is_the_fma_release():
-    assert DEFAULT_BOARD in BOARDS
-    assert load_board(DEFAULT_BOARD).release == "fma"
+    assert PUBLIC_BOARD in BOARDS
+    assert load_board(PUBLIC_BOARD).release == "fma"
 
 
 @pytest.mark.parametrize("board", BOARDS, ids=lambda b: str(b.relative_to(REPO)))

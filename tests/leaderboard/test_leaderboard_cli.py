@@ -1,13 +1,20 @@
 import json
+from pathlib import Path
 
 from nlc.cli import build_parser, main
-from nlc.leaderboard.board import DEFAULT_BOARD
+from nlc.leaderboard.board import PUBLIC_BOARD
 
 
-def test_board_defaults_to_the_repository_board():
+def test_board_defaults_to_the_users_board_not_the_source_tree(monkeypatch, tmp_path):
+    """A wheel has no leaderboard/board/: the default is $NLC_BOARD, else the XDG data folder."""
+    monkeypatch.delenv("NLC_BOARD", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     args = build_parser().parse_args(["leaderboard", "submit", "r.json", "--name", "x"])
-    assert args.board == str(DEFAULT_BOARD) and DEFAULT_BOARD.name == "board"
-    assert build_parser().parse_args(["leaderboard", "render"]).board == str(DEFAULT_BOARD)
+    assert args.board == tmp_path / "data" / "nlc-bench" / "board" != PUBLIC_BOARD
+    monkeypatch.setenv("XDG_DATA_HOME", "relative/ignored")
+    assert build_parser().parse_args(["leaderboard", "render"]).board == Path.home() / ".local/share/nlc-bench/board"
+    monkeypatch.setenv("NLC_BOARD", str(tmp_path / "mine"))
+    assert build_parser().parse_args(["leaderboard", "render"]).board == tmp_path / "mine"
 
 
 def test_init_submit_render_from_the_command_line(tmp_path, tiny_dataset, capsys):
