@@ -13,15 +13,17 @@ session, so copy it (``shutil.copytree``) before modifying it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from nlc.dataset_builder.build.synthetic_records import build_synthetic_dataset
 
 
-def build_tiny_dataset(out: Path, *, work_root: Path) -> Path:
-    """The tiny dataset at ``out`` (its work folder at ``work_root``)."""
-    return build_synthetic_dataset(out, work_root=work_root)
+def build_tiny_dataset(out: Path, *, work_root: Path, **kwargs: Any) -> Path:
+    """The tiny dataset at ``out`` (its work folder at ``work_root``); ``kwargs`` go to
+    :func:`~nlc.dataset_builder.build.synthetic_records.build_synthetic_dataset`."""
+    return build_synthetic_dataset(out, work_root=work_root, **kwargs)
 
 
 @pytest.fixture(scope="session")

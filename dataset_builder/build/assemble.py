@@ -20,7 +20,7 @@ import pandas as pd
 
 from nlc.errors import InputError
 
-from nlc.loops.layout import AUDIO_COLUMNS, PAIR_COLUMNS, is_canonical_wav, normalise_wav
+from nlc.loops.layout import NO_DERIVATIVES_GROUPS, PAIR_COLUMNS, is_canonical_wav, normalise_wav
 from nlc.dataset_builder.release.writer import write_release
 from nlc.dataset_builder.build.workdir import ROLES_FILE, WorkDir
 
@@ -61,7 +61,7 @@ def song_pairs(work: WorkDir, song: Mapping[str, Any]) -> pd.DataFrame:
             "license": song["license"], "license_raw": song["license_raw"],
             "artist": song["artist"], "title": song["title"],
         })
-    return pd.DataFrame(rows, columns=[c for c in PAIR_COLUMNS if c not in AUDIO_COLUMNS])
+    return pd.DataFrame(rows, columns=list(PAIR_COLUMNS))
 
 
 def pairs_table(work: WorkDir, songs: pd.DataFrame) -> pd.DataFrame:
@@ -71,7 +71,7 @@ def pairs_table(work: WorkDir, songs: pd.DataFrame) -> pd.DataFrame:
     frames = [song_pairs(work, row) for row in rows if row["song_id"] in finished]
     frames = [f for f in frames if not f.empty]
     if not frames:
-        return pd.DataFrame(columns=[c for c in PAIR_COLUMNS if c not in AUDIO_COLUMNS])
+        return pd.DataFrame(columns=list(PAIR_COLUMNS))
     return pd.concat(frames, ignore_index=True).sort_values("pair_id", ignore_index=True)
 
 
@@ -140,13 +140,14 @@ def assemble(work: WorkDir, songs: pd.DataFrame, out: str | os.PathLike[str], *,
         Build report so far; the pair and split accounting is added to it.
     """
     from nlc.loops.protocol_tables import freeze_classification, freeze_ranking
-    from nlc.dataset_builder.build.splits import SPLIT_RULE, assign_splits, effective_n_test
+    from nlc.dataset_builder.build.splits import SPLIT_RULE, assign_splits
 
     all_pairs = pairs_table(work, songs)
     if all_pairs.empty:
         raise InputError(f"{work.root}: no song produced a loop pair; nothing to release "
                          f"(see {len(work.failures())} failures in the work folder)")
-    split = assign_splits(all_pairs, n_test=n_test, seed=seed)
+    no_derivatives = all_pairs.loc[all_pairs["license"].isin(NO_DERIVATIVES_GROUPS), "song_id"]
+    split = assign_splits(all_pairs, n_test=n_test, seed=seed, train_only=no_derivatives.astype(str))
     pairs = all_pairs.assign(split=split)
     excluded = int(pairs["split"].isna().sum())
     pairs = pairs[pairs["split"].notna()].reset_index(drop=True)
@@ -161,7 +162,8 @@ def assemble(work: WorkDir, songs: pd.DataFrame, out: str | os.PathLike[str], *,
     }
     full_report["splits"] = {
         "seed": int(seed), "n_test_requested": int(n_test),
-        "n_test": effective_n_test(n_songs, n_test=n_test),
+        "n_test": int((pairs["split"] == "test").sum()),
+        "train_only_no_derivatives_songs": int(no_derivatives.nunique()),
         "rule": SPLIT_RULE,
     }
     full_report["clips"] = clip_report(work, songs, all_pairs)

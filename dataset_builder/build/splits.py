@@ -27,6 +27,8 @@ order: the same corpus and seed always give the same splits.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -45,7 +47,8 @@ that every validation pair has loops of another validation song for its between-
 SPLIT_RULE: str = ("test = min(requested, songs_with_pairs // 5) songs, one pair each (their other pairs "
                    "left out); the other songs split by song into validation = round(rest / 5), at least "
                    f"{MIN_VALIDATION_SONGS} when rest >= {MIN_VALIDATION_SONGS + 1} (between-song negatives) "
-                   "and at least 1 when rest = 2, and train = the rest")
+                   "and at least 1 when rest = 2, and train = the rest; no-derivatives songs (cc-by-nd, "
+                   "cc-by-nc-nd) are train-only, skipped when test and validation songs are drawn")
 """The split rule in one line, as the build report states it."""
 
 
@@ -76,7 +79,8 @@ def n_validation_songs(n_rest: int) -> int:
 
 
 
-def assign_splits(pairs: pd.DataFrame, *, n_test: int = 100, seed: int) -> pd.Series:
+def assign_splits(pairs: pd.DataFrame, *, n_test: int = 100, seed: int,
+                  train_only: Iterable[str] = ()) -> pd.Series:
     """Split of every positive pair: ``"train"``, ``"validation"``, ``"test"`` or ``None``.
 
     Parameters
@@ -87,6 +91,11 @@ def assign_splits(pairs: pd.DataFrame, *, n_test: int = 100, seed: int) -> pd.Se
         Requested number of test pairs (= test songs); capped by :func:`effective_n_test`.
     seed : int
         Seed of every random choice (numpy ``default_rng``).
+    train_only : iterable of str, default ()
+        Song ids that may only go to train: the no-derivatives songs, whose loops can never
+        be published and so must not be in the frozen protocol (validation and test). The
+        split sizes are those of the whole corpus; these songs are skipped when test and
+        validation songs are drawn, and a corpus without them splits exactly as before.
 
     Returns
     -------
@@ -101,8 +110,11 @@ def assign_splits(pairs: pd.DataFrame, *, n_test: int = 100, seed: int) -> pd.Se
     songs = np.unique(song_ids)  # sorted: independent of row order
     n = effective_n_test(songs.size, n_test=n_test)
     order = rng.permutation(songs.size)
-    test_songs, rest = songs[np.sort(order[:n])], songs[order[n:]]
-    val_songs = set(rest[:n_validation_songs(rest.size)])
+    n_val = n_validation_songs(songs.size - n)
+    fixed = set(str(s) for s in train_only)
+    eligible = np.array([k for k in order if songs[k] not in fixed], dtype=int)
+    test_songs = songs[np.sort(eligible[:n])]
+    val_songs = set(songs[eligible[n:n + n_val]])
 
     split = np.where(np.isin(song_ids, list(val_songs)), "validation", "train").astype(object)
     in_test = np.isin(song_ids, test_songs)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -22,9 +23,14 @@ from nlc.spec import BEAT_SAMPLES, LOOP_SAMPLES, SAMPLE_RATE
 
 TINY_SONGS: int = 20
 TINY_SEED: int = 7
-_TINY_LICENSES = (["cc-by"] * 7 + ["cc-by-nc-sa"] * 3 + ["cc0"] * 2)
+TINY_LICENSES: tuple[str, ...] = ("cc-by",) * 7 + ("cc-by-nc-sa",) * 3 + ("cc0",) * 2
+"""License group of song ``k`` is ``licenses[k % len(licenses)]``."""
 _RAW = {"cc-by": "Attribution 4.0 International",
+        "cc-by-sa": "Attribution-ShareAlike 4.0 International",
+        "cc-by-nd": "Attribution-NoDerivatives 4.0 International",
+        "cc-by-nc": "Attribution-NonCommercial 4.0 International",
         "cc-by-nc-sa": "Attribution-Noncommercial-Share Alike 3.0 United States",
+        "cc-by-nc-nd": "Attribution-NonCommercial-NoDerivatives 4.0 International",
         "cc0": "CC0 1.0 Universal"}
 
 
@@ -59,7 +65,8 @@ def _wav_bytes(audio: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def make_records(work_root: Path, *, n_songs: int = TINY_SONGS, seed: int = TINY_SEED):
+def make_records(work_root: Path, *, n_songs: int = TINY_SONGS, seed: int = TINY_SEED,
+                 licenses: Sequence[str] = TINY_LICENSES):
     """Record ``n_songs`` synthetic finished songs in a work folder; returns (WorkDir, songs)."""
     from nlc.dataset_builder.build.workdir import WorkDir
 
@@ -80,7 +87,7 @@ def make_records(work_root: Path, *, n_songs: int = TINY_SONGS, seed: int = TINY
         np.save(buf, np.ones((16, len(ids)), dtype=np.float32))
         files["layout.npy"] = buf.getvalue()
         work.store_song(song_id, files, roles=dict(zip(ids, roles)))
-        group = _TINY_LICENSES[k % len(_TINY_LICENSES)]
+        group = licenses[k % len(licenses)]
         songs.append({"song_id": song_id, "audio_path": f"fma_full/{song_id[:3]}/{song_id}.wav", "subset": "full",
                       "license": group, "license_raw": _RAW[group], "artist": f"Artist {k}",
                       "title": f"Song {k}", "duration": 60.0})
@@ -88,11 +95,13 @@ def make_records(work_root: Path, *, n_songs: int = TINY_SONGS, seed: int = TINY
 
 
 def build_synthetic_dataset(out: Path, *, work_root: Path, n_songs: int = TINY_SONGS,
-                            seed: int = TINY_SEED) -> Path:
+                            seed: int = TINY_SEED, licenses: Sequence[str] = TINY_LICENSES) -> Path:
     """Build a synthetic dataset folder of ``n_songs`` songs at ``out`` (see the module docstring)."""
     from nlc.dataset_builder.build.assemble import assemble
 
-    work, songs = make_records(work_root, n_songs=n_songs, seed=seed)
+    work, songs = make_records(work_root, n_songs=n_songs, seed=seed, licenses=licenses)
     assemble(work, songs, out, seed=seed, n_test=100,
-             report={"corpus": "tiny-synthetic", "songs": {"processed": len(songs)}, "failed": {}})
+             report={"corpus": {"name": "tiny-synthetic", "kind": "synthetic", "seed": seed, "songs": len(songs),
+                                "generator": "nlc.dataset_builder.build.synthetic_records"},
+                     "songs": {"processed": len(songs)}, "failed": {}})
     return out

@@ -2,7 +2,11 @@
 
 The folder is already Hub-ready (card, configs, Parquet shards), so publishing is one
 ``create_repo``, one ``upload_folder`` and one tag ``protocol-<protocol_version>`` on the new
-commit. (``huggingface_hub`` 2.x removed ``upload_large_folder``: its ``upload_folder`` itself
+commit. What is uploaded is a *view* of the build: the chosen license groups (default:
+every group but the no-derivatives ones, which are never published: a loop is an adaptation
+of its song) and the whole frozen protocol (``protocol`` and ``protocol-loops``), with a card
+and ``protocol.json`` re-written for exactly those files. The view is staged as hard links
+beside the folder, so nothing is copied. (``huggingface_hub`` 2.x removed ``upload_large_folder``: its ``upload_folder`` itself
 commits a large folder in resumable batches, so one call serves every size.) The token comes from where
 ``huggingface_hub`` always looks (``HF_TOKEN``, or ``hf auth login``'s stored token) and is
 never printed, logged or written by nlc-bench. Before anything is sent the folder is opened
@@ -13,22 +17,28 @@ one-line :class:`PublishError` messages saying what to do.
 
 from __future__ import annotations
 
+import json
 import os
 import re
-from collections.abc import Iterator
+import shutil
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nlc.atomic import write_json
 from nlc.errors import InputError, NLCError
 
-from nlc.loops.reader import open_dataset
-from nlc.loops.layout import BUILD_REPORT, CARD, DATA_DIR, PROTOCOL_DIR, PROTOCOL_JSON
+from nlc.loops.reader import LoopsDataset, open_dataset
+from nlc.loops.layout import (
+    BUILD_REPORT, CARD, DATA_DIR, LOOPS_DIR, NO_DERIVATIVES_GROUPS, PROTOCOL_DIR, PROTOCOL_JSON, SPLITS,
+    fingerprint, protocol_loop_files,
+)
 
 ALLOW_PATTERNS: tuple[str, ...] = (CARD, PROTOCOL_JSON, BUILD_REPORT, f"{DATA_DIR}/**/*.parquet",
-                                   f"{PROTOCOL_DIR}/*.parquet")
-"""What is uploaded: the card, the two JSON records and the Parquet shards, nothing else."""
+                                   f"{LOOPS_DIR}/**/*.parquet", f"{PROTOCOL_DIR}/*.parquet")
+"""What may be uploaded: the card, the two JSON records and the Parquet shards, nothing else."""
 
 TAG_PREFIX = "protocol-"
 """The frozen protocol's tag on the Hub: ``protocol-<protocol_version>``, e.g. ``protocol-1.0``."""
@@ -72,6 +82,8 @@ class UploadPlan:
     """``(path in the repo, size in bytes)`` of every file uploaded, sorted."""
     tag: str
     commit_message: str
+    groups: tuple[str, ...] = ()
+    """The license groups uploaded (the frozen protocol always is)."""
 
     @property
     def total_bytes(self) -> int:
@@ -82,7 +94,8 @@ class UploadPlan:
         width = max((len(_size(s)) for _, s in self.files), default=0)
         lines = [f"dry run: {self.root} verified; nothing sent to the Hub",
                  f"would upload {len(self.files)} files to dataset {self.repo_id} "
-                 f"(revision {self.revision or 'main'}) with upload_folder:"]
+                 f"(revision {self.revision or 'main'}) with upload_folder; groups {', '.join(self.groups)} "
+                 f"and the frozen protocol:"]
         lines += [f"  {_size(size):>{width}}  {name}" for name, size in self.files]
         lines += [f"total: {len(self.files)} files, {_size(self.total_bytes)} ({self.total_bytes:,} bytes)",
                   f"repo: {self.repo_id} (dataset, created {'private' if self.private else 'public'} if missing)",
@@ -102,24 +115,116 @@ class PublishResult:
     """One line about the tag: created, already there, or left where it was (see :func:`_tag`)."""
 
 
-def plan_publish(path: str | os.PathLike[str], *, repo_id: str, private: bool = False,
-                 revision: str | None = None, api: Any = None) -> UploadPlan:
-    """Verify the folder and list what :func:`publish` would send; never contacts the Hub."""
-    from huggingface_hub.utils import filter_repo_objects
+def publish_groups(dataset: LoopsDataset, groups: Sequence[str] | None) -> list[str]:
+    """The license groups to upload: ``groups`` checked, or every publishable group of the build.
 
+    A no-derivatives group is refused: its loops are adaptations of the songs (separated,
+    time-stretched excerpts), which cc-by-nd and cc-by-nc-nd forbid sharing."""
+    if groups is None:
+        return [g for g in dataset.groups if g not in NO_DERIVATIVES_GROUPS]
+    chosen = list(dict.fromkeys(groups))
+    for group in chosen:
+        if group in NO_DERIVATIVES_GROUPS:
+            raise InputError(f"--groups {group}: a no-derivatives license; loops cut from these songs are "
+                             f"adaptations, which the license forbids sharing, so they are never published")
+        if group not in dataset.groups:
+            raise InputError(f"--groups {group}: not in this build; it has {list(dataset.groups)}")
+    if not chosen:
+        raise InputError("--groups: name at least one license group")
+    return chosen
+
+
+def published_files(info: Mapping[str, Any], groups: Sequence[str]) -> list[str]:
+    """Every shard of the upload: the groups' pair and loop tables plus the whole frozen protocol."""
+    shards = [rel for g in groups for table in (info["data_files"], info["loop_files"])
+              for s in SPLITS for rel in table[g].get(s, [])]
+    shards += list(info["protocol_files"].values()) + protocol_loop_files(info)
+    return sorted(set(shards))
+
+
+def published_info(info: Mapping[str, Any], groups: Sequence[str]) -> dict[str, Any]:
+    """``protocol.json`` of the upload: the build's, restricted to the files sent.
+
+    ``groups``, the file tables and the fingerprint describe what is on the Hub, so
+    :func:`~nlc.loops.reader.open_dataset` verifies a downloaded snapshot; ``built_from``
+    keeps the fingerprint of the whole local build. The protocol (content hash) is the same.
+    An upload of every group is the build itself, so it gets the build's own record."""
+    if sorted(groups) == sorted(info["groups"]):
+        return dict(info)  # the whole build: its own record
+    shards = published_files(info, groups)
+    view = dict(info)
+    view["groups"] = list(groups)
+    view["data_files"] = {g: info["data_files"][g] for g in groups}
+    view["loop_files"] = {g: {s: [r for r in t if r in shards] for s, t in info["loop_files"][g].items()}
+                          for g in info["loop_files"] if any(r in shards for t in info["loop_files"][g].values() for r in t)}
+    view["counts"] = {**info["counts"], "groups": {g: info["counts"]["groups"][g] for g in groups}}
+    view["files"] = {rel: h for rel, h in info["files"].items() if rel in shards}
+    data = {rel: h for rel, h in view["files"].items() if rel.startswith((f"{DATA_DIR}/", f"{LOOPS_DIR}/"))}
+    view["dataset_fingerprint"] = fingerprint(data)
+    view["built_from"] = info["dataset_fingerprint"]
+    return view
+
+
+def plan_publish(path: str | os.PathLike[str], *, repo_id: str, private: bool = False,
+                 revision: str | None = None, groups: Sequence[str] | None = None, api: Any = None) -> UploadPlan:
+    """Verify the folder and list what :func:`publish` would send; never contacts the Hub."""
     root = Path(path)
     check_repo_id(repo_id)
     dataset = open_dataset(root, verify=True)
     if not (root / CARD).is_file():
         raise InputError(f"{root}: no {CARD} dataset card; rebuild the folder with `nlc-bench dataset build`")
-    names = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
-    files = tuple((name, (root / name).stat().st_size)
-                  for name in filter_repo_objects(names, allow_patterns=list(ALLOW_PATTERNS)))
+    chosen = publish_groups(dataset, groups)
+    shards = published_files(_raw_info(root), chosen)
+    files = tuple(sorted([(name, (root / name).stat().st_size) for name in (*shards, BUILD_REPORT)]
+                         + [(CARD, len(_view_card(root, dataset, chosen).encode())),
+                            (PROTOCOL_JSON, len(_view_info_bytes(root, chosen)))]))
     total = dataset.info.counts["splits"]["total"]
-    message = (f"nlc-loops: {total['pairs']} pairs, {total['loops']} loops, {total['songs']} songs "
-               f"(protocol {dataset.info.protocol_version}, {dataset.info.content_hash[:12]})")
+    message = (f"nlc-loops: {total['pairs']} pairs, {total['loops']} loops, {total['songs']} songs; "
+               f"groups {', '.join(chosen)} (protocol {dataset.info.protocol_version}, {dataset.info.content_hash[:12]})")
     return UploadPlan(root=root, repo_id=repo_id, revision=revision, private=private, files=files,
-                      tag=f"{TAG_PREFIX}{dataset.info.protocol_version}", commit_message=message)
+                      tag=f"{TAG_PREFIX}{dataset.info.protocol_version}", commit_message=message, groups=tuple(chosen))
+
+
+def _raw_info(root: Path) -> dict[str, Any]:
+    return json.loads((root / PROTOCOL_JSON).read_text())
+
+
+def _view_info_bytes(root: Path, groups: Sequence[str]) -> bytes:
+    return (json.dumps(published_info(_raw_info(root), groups), indent=2, sort_keys=True, ensure_ascii=False)
+            + "\n").encode()
+
+
+def _view_card(root: Path, dataset: LoopsDataset, groups: Sequence[str]) -> str:
+    """The card of the upload, rendered from the build as the build renders it."""
+    import pandas as pd
+
+    from nlc.dataset_builder.release.card import render_card
+
+    report = json.loads((root / BUILD_REPORT).read_text())
+    pairs = pd.concat([dataset.pairs(s).assign(split=s) for s in SPLITS], ignore_index=True)
+    return render_card(published_info(_raw_info(root), groups), pairs, report, groups=groups)
+
+
+def stage_upload(plan: UploadPlan) -> Path:
+    """Hard-link the upload's files into ``.<name>.publish/`` beside the folder (copy if linking fails).
+
+    Returns the staging folder; the card and ``protocol.json`` there are the view's."""
+    staging = plan.root.parent / f".{plan.root.name}.publish"
+    shutil.rmtree(staging, ignore_errors=True)
+    dataset = open_dataset(plan.root, verify=False)
+    for name, _ in plan.files:
+        target = staging / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if name == CARD:
+            target.write_text(_view_card(plan.root, dataset, plan.groups))
+        elif name == PROTOCOL_JSON:
+            write_json(target, published_info(_raw_info(plan.root), plan.groups))
+        else:
+            try:
+                os.link(plan.root / name, target)
+            except OSError:
+                shutil.copy2(plan.root / name, target)
+    return staging
 
 
 def _one_line(exc: BaseException) -> str:
@@ -210,7 +315,8 @@ def _tag(api: Any, plan: UploadPlan, commit: str) -> str:
 
 
 def publish(path: str | os.PathLike[str], *, repo_id: str, private: bool = False,
-            revision: str | None = None, api: Any = None, dry_run: bool = False) -> PublishResult:
+            revision: str | None = None, groups: Sequence[str] | None = None, api: Any = None,
+            dry_run: bool = False) -> PublishResult:
     """Upload a dataset folder to the Hub as a dataset repository and tag the protocol.
 
     Parameters
@@ -223,6 +329,9 @@ def publish(path: str | os.PathLike[str], *, repo_id: str, private: bool = False
         Create the repository private (an existing repository keeps its visibility).
     revision : str or None
         Branch to push to (None: the default branch).
+    groups : sequence of str or None
+        License groups to upload (None: every group of the build but cc-by-nd and
+        cc-by-nc-nd, which are refused). The frozen protocol is always uploaded whole.
     api : HfApi or None
         The client to use (None: ``huggingface_hub.HfApi()`` with the stored token).
     dry_run : bool, default False
@@ -234,7 +343,7 @@ def publish(path: str | os.PathLike[str], *, repo_id: str, private: bool = False
         The Hub refused (no or bad token, no such repository or branch, HTTP error) or could
         not be reached; one line naming the repository and what to do.
     """
-    plan = plan_publish(path, repo_id=repo_id, private=private, revision=revision, api=api)
+    plan = plan_publish(path, repo_id=repo_id, private=private, revision=revision, groups=groups, api=api)
     if dry_run:
         return PublishResult(plan)
     with _hub_errors(repo_id, revision):
@@ -245,10 +354,14 @@ def publish(path: str | os.PathLike[str], *, repo_id: str, private: bool = False
                 raise PublishError(f"{repo_id}: no Hugging Face token: run `hf auth login` or set HF_TOKEN")
             api = HfApi()
         api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-        info = api.upload_folder(
-            repo_id=repo_id, repo_type="dataset", folder_path=str(plan.root), revision=revision,
-            allow_patterns=list(ALLOW_PATTERNS), commit_message=plan.commit_message,
-        )
+        staging = stage_upload(plan)
+        try:
+            info = api.upload_folder(
+                repo_id=repo_id, repo_type="dataset", folder_path=str(staging), revision=revision,
+                allow_patterns=list(ALLOW_PATTERNS), commit_message=plan.commit_message,
+            )
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         url = str(getattr(info, "commit_url", info))
         commit = getattr(info, "oid", None) or str(api.repo_info(repo_id, repo_type="dataset", revision=revision).sha)
     with _hub_errors(repo_id, revision, doing=f"uploaded ({url}) but could not tag {plan.tag}: "):

@@ -54,6 +54,19 @@ def format_tables(tables: dict[str, pd.DataFrame]) -> str:
     return "\n\n".join(blocks)
 
 
+def storage(dataset: LoopsDataset) -> dict[str, float]:
+    """Bytes on disk of the loop tables, measured now: ``loops``, ``loop_bytes``, ``bytes_per_loop``.
+
+    Each loop is stored once (FLAC), so this is the audio cost of the release."""
+    files = [rel for table in dataset.info.loop_files.values() for paths in table.values() for rel in paths]
+    size = sum((dataset.root / rel).stat().st_size for rel in files)
+    n = len(dataset.loops())
+    return {"loops": n, "loop_bytes": size, "bytes_per_loop": round(size / n, 1) if n else 0.0}
+
+
 def stats(path: str | os.PathLike[str], *, verify: bool = False) -> str:
-    """Table 1 text for the dataset folder at ``path`` (shard hashes checked if ``verify``)."""
-    return format_tables(dataset_tables(open_dataset(path, verify=verify)))
+    """Table 1 text for the dataset folder at ``path`` (shard hashes checked if ``verify``), then storage."""
+    dataset = open_dataset(path, verify=verify)
+    used = storage(dataset)
+    return (format_tables(dataset_tables(dataset)) + f"\n\nStorage: {used['loops']:,} loops stored once as FLAC, "
+            f"{used['loop_bytes'] / 1e6:,.1f} MB, {used['bytes_per_loop'] / 1e3:,.1f} kB per loop")

@@ -1,4 +1,4 @@
-"""Write the Hub-ready ``nlc-loops/`` folder: Parquet shards with embedded audio, protocol, card.
+"""Write the Hub-ready ``nlc-loops/`` folder: pair tables, loop tables (FLAC), protocol, card.
 
 The folder is what ``datasets.load_dataset("nlc-loops", "<group>")`` reads, locally or
 after it is pushed to the Hub (layout in ``docs/ARCHITECTURE.md``, "The dataset folder").
@@ -8,8 +8,9 @@ checked against an uninterrupted one and a dataset fingerprint means something:
 * rows are sorted (pairs by ``pair_id``, protocol items by ``item_id``);
 * shards have a fixed number of rows per row group (:data:`ROW_GROUP_ROWS`) and a fixed
   compression, and carry no timestamps (only the schema and the ``huggingface`` features);
-* each loop is the canonical 16-bit PCM WAV that libsndfile wrote once, in the build's task
-  (:func:`nlc.loops.layout.encode_wav`, no dates), copied as it is.
+* each loop is stored once, in its song's loop table, as FLAC of the 16-bit samples the
+  build's task wrote (:func:`nlc.loops.layout.encode_flac`: lossless, no dates); pair
+  tables name loops by id, so a loop in several pairs costs its bytes once.
 
 The whole folder is written beside the target and swapped in at the end
 (:func:`nlc.atomic.atomic_dir`), so a killed release never leaves a half-written dataset
@@ -34,16 +35,17 @@ from nlc.errors import InputError
 from nlc.provenance import file_sha256, package_versions
 
 from nlc.loops.layout import (
-    AUDIO_COLUMNS, BUILD_REPORT, CARD, COMPRESSION, DATA_DIR, MAX_SHARD_ROWS, PAIR_COLUMNS, PROTOCOL_COLUMNS,
-    PROTOCOL_DIR, PROTOCOL_JSON, ROW_GROUP_ROWS, SPLITS, fingerprint, pair_features, protocol_features,
-    read_protocol_table, shard_name,
+    BUILD_REPORT, CARD, COMPRESSION, DATA_DIR, LOOP_COLUMNS, LOOPS_DIR, MAX_SHARD_ROWS, NO_DERIVATIVES_GROUPS,
+    PAIR_COLUMNS, PROTOCOL_COLUMNS, PROTOCOL_DIR, PROTOCOL_JSON, ROW_GROUP_ROWS, SPLITS, encode_flac, fingerprint,
+    loop_features, pair_features, protocol_features, read_protocol_table, shard_name,
 )
 
 
 def _write_parquet(path: Path, table: pa.Table) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     compression = {name: COMPRESSION for name in _leaf_columns(table.schema)}
-    compression.update({f"{c}.bytes": "NONE" for c in AUDIO_COLUMNS if c in table.schema.names})
+    if "audio" in table.schema.names:
+        compression["audio.bytes"] = "NONE"  # FLAC already; zstd would only cost time
     pq.write_table(table, path, row_group_size=ROW_GROUP_ROWS, compression=compression,
                    use_dictionary=False, write_statistics=True)
 
@@ -60,39 +62,75 @@ def _leaf_columns(schema: pa.Schema) -> list[str]:
     return names
 
 
-def _pair_table(rows: pd.DataFrame, loop_wav: Callable[[str], bytes], schema: pa.Schema) -> pa.Table:
-    data: dict[str, list] = {c: [None if pd.isna(v) else str(v) for v in rows[c]]
-                             for c in PAIR_COLUMNS if c not in AUDIO_COLUMNS and c != "tempo"}
-    for column, ids in (("source_audio", rows["source_id"]), ("target_audio", rows["target_id"])):
-        data[column] = [{"bytes": loop_wav(i), "path": f"{i}.wav"} for i in ids]
-    data["tempo"] = [None if pd.isna(t) else float(t) for t in rows["tempo"]]
+def _text(values: Any) -> list[str | None]:
+    return [None if _missing(v) else str(v) for v in values]
+
+
+def _pair_table(rows: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    data: dict[str, list] = {c: _text(rows[c]) for c in PAIR_COLUMNS if c != "tempo"}
+    data["tempo"] = [None if _missing(t) else float(t) for t in rows["tempo"]]
     return pa.Table.from_pydict({c: data[c] for c in PAIR_COLUMNS}, schema=schema)
 
 
-def write_pair_shards(root: Path, pairs: pd.DataFrame, loop_wav: Callable[[str], bytes], *,
-                      max_shard_rows: int = MAX_SHARD_ROWS) -> dict[str, dict[str, list[str]]]:
-    """Write ``data/<group>/<split>-*.parquet``; returns ``{group: {split: [relative paths]}}``.
+def _loop_table(rows: pd.DataFrame, loop_wav: Callable[[str], bytes], schema: pa.Schema) -> pa.Table:
+    data: dict[str, list] = {c: _text(rows[c]) for c in LOOP_COLUMNS if c not in ("audio", "tempo")}
+    data["audio"] = [{"bytes": encode_flac(loop_wav(i), where=f"loop {i}"), "path": f"{i}.flac"}
+                     for i in rows["loop_id"]]
+    data["tempo"] = [None if _missing(t) else float(t) for t in rows["tempo"]]
+    return pa.Table.from_pydict({c: data[c] for c in LOOP_COLUMNS}, schema=schema)
 
-    ``pairs`` holds the pair columns (without audio) plus ``split``; ``license`` is the
-    group. ``loop_wav(loop_id)`` returns the loop's canonical WAV bytes. Empty
-    (group, split) combinations get no file.
-    """
-    schema = pair_features().arrow_schema
+
+def _write_sharded(root: Path, folder: str, table: pd.DataFrame, key: str,
+                   to_arrow: Callable[[pd.DataFrame], pa.Table], max_shard_rows: int) -> dict[str, dict[str, list[str]]]:
+    """``<folder>/<group>/<split>-*.parquet`` of ``table`` (with ``license`` and ``split``), rows by ``key``."""
     layout: dict[str, dict[str, list[str]]] = {}
-    for group in sorted(pairs["license"].unique()):
+    for group in sorted(table["license"].unique()):
         for split in SPLITS:
-            rows = pairs[(pairs["license"] == group) & (pairs["split"] == split)].sort_values("pair_id")
+            rows = table[(table["license"] == group) & (table["split"] == split)].sort_values(key)
             if rows.empty:
                 continue
             n_shards = -(-len(rows) // max_shard_rows)
             paths = []
             for index in range(n_shards):
                 chunk = rows.iloc[index * max_shard_rows:(index + 1) * max_shard_rows]
-                rel = f"{DATA_DIR}/{group}/{shard_name(split, index, n_shards)}"
-                _write_parquet(root / rel, _pair_table(chunk, loop_wav, schema))
+                rel = f"{folder}/{group}/{shard_name(split, index, n_shards)}"
+                _write_parquet(root / rel, to_arrow(chunk))
                 paths.append(rel)
             layout.setdefault(group, {})[split] = paths
     return layout
+
+
+def write_pair_shards(root: Path, pairs: pd.DataFrame, *,
+                      max_shard_rows: int = MAX_SHARD_ROWS) -> dict[str, dict[str, list[str]]]:
+    """Write ``data/<group>/<split>-*.parquet`` (ids and metadata); returns ``{group: {split: [paths]}}``.
+
+    ``pairs`` holds :data:`PAIR_COLUMNS` plus ``split``; ``license`` is the group. Empty
+    (group, split) combinations get no file.
+    """
+    schema = pair_features().arrow_schema
+    return _write_sharded(root, DATA_DIR, pairs, "pair_id", lambda rows: _pair_table(rows, schema), max_shard_rows)
+
+
+def loops_of_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
+    """One row per loop named by ``pairs``: :data:`LOOP_COLUMNS` but audio, plus ``split``, by loop id.
+
+    A loop belongs to one song, so its song, split, licence, tempo and credits are its pair's."""
+    shared = ["song_id", "tempo", "license", "license_raw", "artist", "title", "split"]
+    sides = [pairs[[f"{side}_id", f"{side}_role", *shared]].set_axis(["loop_id", "role", *shared], axis=1)
+             for side in ("source", "target")]
+    loops = pd.concat(sides, ignore_index=True).drop_duplicates("loop_id")
+    return loops.sort_values("loop_id", ignore_index=True)
+
+
+def write_loop_shards(root: Path, pairs: pd.DataFrame, loop_wav: Callable[[str], bytes], *,
+                      max_shard_rows: int = MAX_SHARD_ROWS) -> dict[str, dict[str, list[str]]]:
+    """Write ``loops/<group>/<split>-*.parquet``, each loop once as FLAC; returns ``{group: {split: [paths]}}``.
+
+    ``loop_wav(loop_id)`` returns the loop's canonical WAV bytes (:func:`nlc.loops.layout.encode_wav`).
+    """
+    schema = loop_features().arrow_schema
+    return _write_sharded(root, LOOPS_DIR, loops_of_pairs(pairs), "loop_id",
+                          lambda rows: _loop_table(rows, loop_wav, schema), max_shard_rows)
 
 
 def _missing(value: Any) -> bool:
@@ -154,7 +192,7 @@ def write_release(out: str | os.PathLike[str], *, pairs: pd.DataFrame, loop_wav:
     pairs : DataFrame
         One row per positive pair: the pair columns of ARCHITECTURE.md (no audio) plus ``split``.
     loop_wav : callable
-        ``loop_wav(loop_id) -> bytes``, the loop's WAV bytes (see :func:`normalise_wav`).
+        ``loop_wav(loop_id) -> bytes``, the loop's canonical WAV bytes; stored once, as FLAC.
     classification, ranking : DataFrame
         The frozen protocol tables from :mod:`nlc.loops.protocol_tables`.
     seed : int
@@ -162,24 +200,31 @@ def write_release(out: str | os.PathLike[str], *, pairs: pd.DataFrame, loop_wav:
     build_report : mapping
         Written as ``build_report.json`` (must hold no timestamps, to keep builds identical).
     max_shard_rows : int, default 2048
-        Pairs per Parquet shard.
+        Rows (pairs or loops) per Parquet shard.
     """
     from nlc.dataset_builder.release.card import render_card
     from nlc.loops.protocol_tables import PROTOCOL_VERSION, protocol_hash
 
-    missing = [c for c in (*PAIR_COLUMNS, "split") if c not in pairs.columns and c not in AUDIO_COLUMNS]
+    missing = [c for c in (*PAIR_COLUMNS, "split") if c not in pairs.columns]
     if missing:
         raise InputError(f"pairs table lacks column(s) {missing}")
     out = Path(out)
     _check_replaceable(out)
     for stale in out.parent.glob(f".{out.name}.*.tmp"):  # staging folder of a killed release
         shutil.rmtree(stale, ignore_errors=True)
+    groups = sorted(pairs["license"].unique())
+    protocol_groups = [g for g in groups if g not in NO_DERIVATIVES_GROUPS]
+    _check_protocol_loops(pairs, classification, ranking, protocol_groups)
     with atomic_dir(out) as staging:
-        layout = write_pair_shards(staging, pairs, loop_wav, max_shard_rows=max_shard_rows)
+        layout = write_pair_shards(staging, pairs, max_shard_rows=max_shard_rows)
+        loop_layout = write_loop_shards(staging, pairs, loop_wav, max_shard_rows=max_shard_rows)
         protocol_files = write_protocol_shards(staging, classification, ranking)
-        data_files = {rel: file_sha256(staging / rel) for g in layout.values() for p in g.values() for rel in p}
+        shards = [rel for table in (layout, loop_layout) for g in table.values() for p in g.values() for rel in p]
+        data_files = {rel: file_sha256(staging / rel) for rel in shards}
         files = {**data_files, **{rel: file_sha256(staging / rel) for rel in protocol_files.values()}}
         by_group = {g: split_counts(pairs[pairs["license"] == g]) for g in layout}
+        loop_bytes = sum((staging / rel).stat().st_size for g in loop_layout.values() for p in g.values() for rel in p)
+        n_loops = split_counts(pairs)["total"]["loops"]
         info = {
             "protocol_version": PROTOCOL_VERSION,
             "content_hash": protocol_hash(read_protocol_table(staging / protocol_files["classification"]),
@@ -192,14 +237,34 @@ def write_release(out: str | os.PathLike[str], *, pairs: pd.DataFrame, loop_wav:
                 "classification_items": int(len(classification)),
                 "ranking_items": int(len(ranking)),
                 "ranking_queries": int(ranking["query_id"].nunique()) if len(ranking) else 0,
+                "loop_bytes": int(loop_bytes),
+                "bytes_per_loop": round(loop_bytes / n_loops, 1) if n_loops else 0.0,
             },
-            "groups": sorted(layout),
+            "groups": list(layout),
+            "protocol_groups": protocol_groups,
             "data_files": layout,
+            "loop_files": loop_layout,
             "protocol_files": protocol_files,
             "files": files,
             "package_versions": package_versions(),
         }
         write_json(staging / PROTOCOL_JSON, info)
         write_json(staging / BUILD_REPORT, dict(build_report))
-        (staging / CARD).write_text(render_card(info, pairs))
+        (staging / CARD).write_text(render_card(info, pairs, build_report))
     return info
+
+
+def _check_protocol_loops(pairs: pd.DataFrame, classification: pd.DataFrame, ranking: pd.DataFrame,
+                          protocol_groups: list[str]) -> None:
+    """Refuse a protocol that names a loop outside ``protocol-loops`` (its groups' validation and test).
+
+    The ``protocol`` configs must be usable alone, and a no-derivatives song must never be
+    in them; the splits guarantee both (no-derivatives songs are train-only), this checks it."""
+    inside = pairs[pairs["license"].isin(protocol_groups) & pairs["split"].isin(["validation", "test"])]
+    allowed = set(inside["source_id"]) | set(inside["target_id"])
+    named = set(classification["query_id"]) | set(classification["candidate_id"]) \
+        | set(ranking["query_id"]) | set(ranking["candidate_id"])
+    outside = sorted(str(i) for i in named - allowed)
+    if outside:
+        raise InputError(f"the frozen protocol names {len(outside)} loop(s) outside its publishable groups' "
+                         f"validation and test splits, e.g. {outside[0]!r}")

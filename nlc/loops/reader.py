@@ -3,11 +3,12 @@
 ``datasets.load_dataset`` is the public way in; inside nlc-bench, training and scoring use
 :func:`open_dataset`, which reads the same Parquet shards with pyarrow only:
 
-* pair tables come without their audio columns (:meth:`LoopsDataset.pairs`), so listing
-  or splitting 16k pairs costs milliseconds;
-* audio is decoded on demand by :meth:`LoopsDataset.loop_audio` straight from the WAV
-  bytes in Parquet (soundfile), one row group at a time; every loop of a row group read
-  goes into an LRU cache, so sweeping a split in order reads each row group once;
+* pair tables hold ids and metadata only (:meth:`LoopsDataset.pairs`), so listing or
+  splitting 16k pairs costs milliseconds;
+* audio is decoded on demand by :meth:`LoopsDataset.loop_audio` from the FLAC bytes of
+  the loop tables (each loop stored once), one row group at a time; every loop of a row
+  group read goes into an LRU cache, so sweeping a split in loop-id order reads each row
+  group once;
 * the frozen protocol tables are checked against the content hash of ``protocol.json``
   and an :class:`~nlc.errors.IntegrityError` names the file that changed.
 
@@ -20,7 +21,6 @@ Example
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from collections import OrderedDict
@@ -31,21 +31,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
-import soundfile as sf
 
 from nlc.errors import InputError, IntegrityError
 from nlc.spec import LOOP_SAMPLES
 from nlc.provenance import file_sha256
 
 from nlc.loops.layout import (
-    AUDIO_COLUMNS, PAIR_COLUMNS, PROTOCOL_JSON, SPLITS, WAV_HEADER_BYTES, fingerprint, is_canonical_wav,
-    read_protocol_table,
+    DATA_DIR, LOOPS_DIR, PAIR_COLUMNS, PROTOCOL_JSON, SPLITS, decode_loop, fingerprint, read_protocol_table,
 )
 
 DEFAULT_CACHE_LOOPS: int = 4096
-"""Decoded loops kept in memory by default (4096 x 353 kB = 1.4 GB)."""
+"""Decoded loops kept in memory by default (4096 x 353 kB of float32 = 1.4 GB)."""
 
 _VERIFIED: dict[tuple[str, int, int], str] = {}  # (path, size, mtime_ns) -> sha256, per process
 
@@ -60,7 +57,9 @@ class DatasetInfo:
     seed: int
     counts: dict[str, Any]
     groups: tuple[str, ...]
+    protocol_groups: tuple[str, ...]
     data_files: dict[str, dict[str, list[str]]]
+    loop_files: dict[str, dict[str, list[str]]]
     protocol_files: dict[str, str]
     files: dict[str, str]
     package_versions: dict[str, str] = field(default_factory=dict)
@@ -75,6 +74,7 @@ class DatasetInfo:
         if missing:
             raise InputError(f"{path}: missing key(s) {missing}")
         raw["groups"] = tuple(raw["groups"])
+        raw["protocol_groups"] = tuple(raw["protocol_groups"])
         return cls(**{f.name: raw[f.name] for f in fields(cls) if f.name in raw})
 
 
@@ -86,19 +86,6 @@ def _sha256_cached(path: Path) -> str:
     return _VERIFIED[key]
 
 
-def decode_wav(data: bytes) -> np.ndarray:
-    """WAV bytes of one loop -> float32 samples, shape (88200,).
-
-    The release writes every loop with the same 44-byte header, so the fast path reads
-    the PCM samples with numpy (int16 / 32768, exactly what soundfile returns, 40x
-    faster than soundfile's virtual I/O); any other WAV goes through soundfile.
-    """
-    if is_canonical_wav(data):
-        return np.frombuffer(data, dtype="<i2", offset=WAV_HEADER_BYTES).astype(np.float32) / np.float32(32768.0)
-    audio, _ = sf.read(io.BytesIO(data), dtype="float32")
-    return audio if audio.ndim == 1 else audio.mean(axis=1)
-
-
 class LoopsDataset:
     """An opened ``nlc-loops/`` folder (see :func:`open_dataset`)."""
 
@@ -108,7 +95,7 @@ class LoopsDataset:
         self.groups: tuple[str, ...] = info.groups
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_loops = int(cache_loops)
-        self._index: dict[str, tuple[str, str, int]] | None = None
+        self._index: dict[str, tuple[str, int]] | None = None
         self._files: dict[str, pq.ParquetFile] = {}
         self._rg_starts: dict[str, np.ndarray] = {}
         self._protocol_tables: dict[str, pd.DataFrame] | None = None
@@ -118,7 +105,7 @@ class LoopsDataset:
         return (f"LoopsDataset({str(self.root)!r}, groups={list(self.groups)}, pairs={total['pairs']}, "
                 f"loops={total['loops']}, protocol={self.info.protocol_version})")
 
-    def _shards(self, split: str | None, groups: Iterable[str] | None) -> list[str]:
+    def _shards(self, split: str | None, groups: Iterable[str] | None, *, loops: bool = False) -> list[str]:
         if split is not None and split not in SPLITS:
             raise InputError(f"unknown split {split!r}; expected one of {SPLITS}")
         chosen = list(self.groups) if groups is None else [groups] if isinstance(groups, str) else list(groups)
@@ -126,40 +113,35 @@ class LoopsDataset:
         if unknown:
             raise InputError(f"{self.root}: no license group(s) {unknown}; present: {list(self.groups)}")
         splits = SPLITS if split is None else (split,)
-        return [p for g in chosen for s in splits for p in self.info.data_files[g].get(s, [])]
+        table = self.info.loop_files if loops else self.info.data_files
+        return [p for g in chosen for s in splits for p in table[g].get(s, [])]
 
     def pairs(self, split: str, *, groups: Sequence[str] | None = None) -> pd.DataFrame:
-        """Pair rows of one split (all or the given license groups), without audio, sorted by pair id."""
-        frames = []
-        for rel in self._shards(split, groups):
-            schema = pq.read_schema(self.root / rel)
-            columns = [n for n in schema.names if n not in AUDIO_COLUMNS]
-            frames.append(pq.read_table(self.root / rel, columns=columns).to_pandas())
+        """Pair rows of one split (all or the given license groups), sorted by pair id."""
+        frames = [pq.read_table(self.root / rel).to_pandas() for rel in self._shards(split, groups)]
         if not frames:
-            return pd.DataFrame(columns=[c for c in PAIR_COLUMNS if c not in AUDIO_COLUMNS])
+            return pd.DataFrame(columns=list(PAIR_COLUMNS))
         return pd.concat(frames, ignore_index=True).sort_values("pair_id", ignore_index=True)
 
     def loops(self, split: str | None = None, *, groups: Sequence[str] | None = None) -> pd.DataFrame:
         """One row per loop: ``loop_id, song_id, role, split, license``, sorted by loop id."""
-        frames = []
-        for s in (SPLITS if split is None else (split,)):
-            pairs = self.pairs(s, groups=groups)
-            for side in ("source", "target"):
-                part = pairs[[f"{side}_id", "song_id", f"{side}_role", "license"]]
-                frames.append(part.set_axis(["loop_id", "song_id", "role", "license"], axis=1).assign(split=s))
-        table = pd.concat(frames, ignore_index=True).drop_duplicates("loop_id")
+        columns = ["loop_id", "song_id", "role", "license"]
+        frames = [pq.read_table(self.root / rel, columns=columns).to_pandas().assign(split=s)
+                  for s in (SPLITS if split is None else (split,)) for rel in self._shards(s, groups, loops=True)]
+        if not frames:
+            return pd.DataFrame(columns=[*columns[:3], "split", "license"])
+        table = pd.concat(frames, ignore_index=True)
         return table[["loop_id", "song_id", "role", "split", "license"]].sort_values("loop_id", ignore_index=True)
 
-    def _build_index(self) -> dict[str, tuple[str, str, int]]:
-        index: dict[str, tuple[str, str, int]] = {}
-        for rel in sorted(self._shards(None, None)):
-            table = pq.read_table(self.root / rel, columns=["source_id", "target_id"])
-            for side in ("source", "target"):
-                for row, loop_id in enumerate(table.column(f"{side}_id").to_pylist()):
-                    index.setdefault(loop_id, (rel, f"{side}_audio", row))
+    def _build_index(self) -> dict[str, tuple[str, int]]:
+        index: dict[str, tuple[str, int]] = {}
+        every = [rel for table in self.info.loop_files.values() for paths in table.values() for rel in paths]
+        for rel in sorted(every):  # a published view holds protocol loops of groups it does not list
+            for row, loop_id in enumerate(pq.read_table(self.root / rel, columns=["loop_id"]).column(0).to_pylist()):
+                index.setdefault(loop_id, (rel, row))
         return index
 
-    def _read_row_group(self, rel: str, column: str, row: int) -> np.ndarray:
+    def _read_row_group(self, rel: str, row: int) -> np.ndarray:
         """Decode the row group holding ``row`` of ``rel``; cache all its loops, return ``row``'s."""
         if rel not in self._files:
             pf = pq.ParquetFile(self.root / rel)
@@ -168,11 +150,11 @@ class LoopsDataset:
             self._rg_starts[rel] = np.cumsum([0] + sizes)
         starts = self._rg_starts[rel]
         rg = int(np.searchsorted(starts, row, side="right") - 1)
-        table = self._files[rel].read_row_group(rg, columns=[column, column.replace("_audio", "_id")])
-        audio = pa.concat_arrays(table.column(0).chunks).field("bytes").to_pylist()
+        table = self._files[rel].read_row_group(rg, columns=["loop_id", "audio"])
+        audio = table.column("audio").combine_chunks().field("bytes").to_pylist()
         wanted = None
-        for k, (loop_id, data) in enumerate(zip(table.column(1).to_pylist(), audio)):
-            decoded = decode_wav(data)
+        for k, (loop_id, data) in enumerate(zip(table.column("loop_id").to_pylist(), audio)):
+            decoded = decode_loop(data, where=f"{self.root / rel}: loop {loop_id}")
             self._remember(loop_id, decoded)
             if k == row - starts[rg]:
                 wanted = decoded
@@ -243,7 +225,7 @@ class LoopsDataset:
                 raise IntegrityError(f"{path}: listed in protocol.json but missing")
             if _sha256_cached(path) != expected:
                 raise IntegrityError(f"{path}: content differs from the SHA-256 recorded in protocol.json")
-        data = {rel: h for rel, h in self.info.files.items() if rel.startswith("data/")}
+        data = {rel: h for rel, h in self.info.files.items() if rel.startswith((f"{DATA_DIR}/", f"{LOOPS_DIR}/"))}
         if fingerprint(data) != self.info.dataset_fingerprint:
             raise IntegrityError(f"{self.root / PROTOCOL_JSON}: dataset_fingerprint does not match the data shards")
 

@@ -124,9 +124,9 @@ def test_killed_build_resumes_to_identical_bytes(synth_corpus: Path, tmp_path: P
         from datasets import load_dataset
         info = json.load(open("nlc-loops/protocol.json"))
         for group in info["groups"]:
-            d = load_dataset("nlc-loops", group, cache_dir={str(tmp_path / 'cache')!r})
+            d = load_dataset("nlc-loops", group + "-loops", cache_dir={str(tmp_path / 'cache')!r})
             for split in d:
-                s = d[split][0]["target_audio"].get_all_samples()
+                s = d[split][0]["audio"].get_all_samples()
                 assert tuple(s.data.shape) == (1, 88200) and s.sample_rate == 44100
         p = load_dataset("nlc-loops", "protocol", cache_dir={str(tmp_path / 'cache')!r})
         print("OK", p["classification"].num_rows)

@@ -38,6 +38,10 @@ class RecordingApi:
     def upload_folder(self, **kwargs):
         inspect.signature(HfApi.upload_folder).bind(None, **kwargs)
         self.calls.append(("upload_folder", kwargs))
+        folder = Path(kwargs["folder_path"])  # staged for the upload and removed after it: look now
+        self.sent = {p.relative_to(folder).as_posix(): p.read_bytes()
+                     for p in folder.rglob("*") if p.is_file()
+                     and filter_repo_objects([p.relative_to(folder).as_posix()], allow_patterns=kwargs.get("allow_patterns"))}
         return CommitInfo(f"https://huggingface.co/datasets/{kwargs['repo_id']}/commit/abc",
                           commit_message=kwargs["commit_message"], commit_description="", oid=COMMIT)
 
@@ -53,13 +57,6 @@ class RecordingApi:
         self.tags[kwargs["tag"]] = kwargs["revision"]
 
 
-def _uploaded(root: Path, upload: dict) -> set[str]:
-    """What ``upload_folder`` would send, filtered the way huggingface_hub filters."""
-    files = [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()]
-    return set(filter_repo_objects(files, allow_patterns=upload.get("allow_patterns"),
-                                   ignore_patterns=upload.get("ignore_patterns")))
-
-
 def test_publish_uploads_the_whole_dataset_and_nothing_else(tiny_dataset: Path, tmp_path: Path) -> None:
     root = Path(shutil.copytree(tiny_dataset, tmp_path / "nlc-loops"))
     (root / ".cache").mkdir()
@@ -70,14 +67,68 @@ def test_publish_uploads_the_whole_dataset_and_nothing_else(tiny_dataset: Path, 
     (name, create), (name2, upload), _, (name4, tag) = api.calls
     assert name == "create_repo" and create == {"repo_id": "my-org/nlc-loops", "repo_type": "dataset",
                                                  "private": True, "exist_ok": True}
-    assert name2 == "upload_folder" and upload["repo_type"] == "dataset" and upload["folder_path"] == str(root)
-    sent = _uploaded(root, upload)
-    expected = {p.relative_to(tiny_dataset).as_posix() for p in tiny_dataset.rglob("*") if p.is_file()}
-    assert sent == expected
-    assert ".cache/token" not in sent and "pairs" in upload["commit_message"]
+    assert name2 == "upload_folder" and upload["repo_type"] == "dataset"
+    expected = {p.relative_to(tiny_dataset).as_posix(): p.read_bytes() for p in tiny_dataset.rglob("*") if p.is_file()}
+    assert api.sent == expected  # every group publishable: the build exactly as it is, card and record included
+    assert ".cache/token" not in api.sent and "pairs" in upload["commit_message"]
+    assert not Path(upload["folder_path"]).exists() and sorted(p.name for p in tmp_path.iterdir()) == ["nlc-loops"]
     assert name4 == "create_tag" and tag["tag"] == "protocol-1.0" and tag["revision"] == COMMIT
     assert tag["repo_type"] == "dataset" and tag["exist_ok"] is False
     assert result.tag_note == f"tagged protocol-1.0 -> {COMMIT[:12]}"
+
+
+def test_publish_some_groups_sends_them_and_the_whole_protocol(tiny_dataset: Path, tmp_path: Path) -> None:
+    """``--groups cc0``: cc0's tables, every file of the protocol, and a card and record for exactly that."""
+    import json
+
+    import yaml
+
+    from nlc.loops.reader import open_dataset
+
+    api = RecordingApi()
+    publish(tiny_dataset, repo_id="org/nlc-loops", groups=["cc0"], api=api)
+    info = json.loads((tiny_dataset / "protocol.json").read_text())
+    sent = set(api.sent)
+    assert {f"data/cc0/{s}" for s in ("train-00000-of-00001.parquet",)} <= sent
+    assert not any(name.startswith(("data/cc-by/", "loops/cc-by/train")) for name in sent)
+    protocol = set(info["protocol_files"].values()) | {rel for g in info["protocol_groups"]
+                                                        for s in ("validation", "test")
+                                                        for rel in info["loop_files"][g].get(s, [])}
+    assert protocol <= sent
+    record = json.loads(api.sent["protocol.json"])
+    assert record["groups"] == ["cc0"] and record["built_from"] == info["dataset_fingerprint"]
+    assert record["content_hash"] == info["content_hash"] and set(record["files"]) == sent - {
+        "README.md", "protocol.json", "build_report.json"}
+    card = yaml.safe_load(api.sent["README.md"].decode().split("---\n")[1])
+    assert [c["config_name"] for c in card["configs"]] == ["cc0", "cc0-loops", "protocol", "protocol-loops"]
+    snapshot = tmp_path / "snapshot"  # what a user downloads opens and verifies like a local build
+    for name, data in api.sent.items():
+        (snapshot / name).parent.mkdir(parents=True, exist_ok=True)
+        (snapshot / name).write_bytes(data)
+    ds = open_dataset(snapshot)
+    assert ds.groups == ("cc0",) and len(ds.ranking()) == len(open_dataset(tiny_dataset).ranking())
+    ds.loop_audio(ds.ranking()["candidate_id"])  # every loop the protocol names is in the upload
+
+
+def test_publish_never_sends_no_derivatives_groups(tmp_path: Path) -> None:
+    from tests.conftest import build_tiny_dataset
+
+    root = build_tiny_dataset(tmp_path / "nlc-loops", work_root=tmp_path / "work",
+                              licenses=("cc-by", "cc-by-nd", "cc-by", "cc-by-nc-nd", "cc0"))
+    from nlc.loops.reader import open_dataset
+
+    ds = open_dataset(root)
+    assert set(ds.groups) == {"cc-by", "cc-by-nd", "cc-by-nc-nd", "cc0"}  # kept for local training...
+    for split in ("validation", "test"):  # ...but never in the frozen protocol
+        assert not set(ds.pairs(split)["license"]) & {"cc-by-nd", "cc-by-nc-nd"}
+    assert ds.info.protocol_groups == ("cc-by", "cc0")
+    plan = publish(root, repo_id="org/nlc-loops", dry_run=True).plan
+    assert plan.groups == ("cc-by", "cc0")
+    assert not any("-nd/" in name for name, _ in plan.files)
+    with pytest.raises(InputError, match="cc-by-nd: a no-derivatives license"):
+        publish(root, repo_id="org/nlc-loops", groups=["cc0", "cc-by-nd"], dry_run=True)
+    with pytest.raises(InputError, match="not in this build"):
+        publish(root, repo_id="org/nlc-loops", groups=["cc-by-sa"], dry_run=True)
 
 
 def test_publish_cli_uses_hfapi(tiny_dataset: Path, monkeypatch, capsys) -> None:

@@ -101,3 +101,16 @@ def test_small_corpus_splits_and_freezes(n_songs, expected):
 def test_bad_tables_are_rejected(frame, match):
     with pytest.raises(InputError, match=match):
         assign_splits(frame, seed=0)
+
+
+def test_no_derivatives_songs_stay_in_train():
+    """Songs that may not be adapted never reach the frozen protocol; the split sizes are the corpus's."""
+    pairs = _pairs(200)
+    nd = {f"{s:06d}" for s in range(0, 200, 4)}
+    split = assign_splits(pairs, seed=5, train_only=nd)
+    assert set(split[pairs["song_id"].isin(nd)]) == {"train"}
+    assert (split == "test").sum() == 40 and pairs.loc[split == "validation", "song_id"].nunique() == 32
+    unrestricted = assign_splits(pairs, seed=5)
+    assert assign_splits(pairs, seed=5, train_only=()).equals(unrestricted)  # nothing to keep: as before
+    kept = ~pairs["song_id"].isin(nd) & unrestricted.isin(["test", "validation"])
+    assert (split[kept] == unrestricted[kept]).mean() > 0.5  # mostly the same draw, the gaps refilled

@@ -145,11 +145,13 @@ CHEAT = textwrap.dedent('''
         atexit.register(_tamper)
         positives = set()
         folder = _dataset()
+        audio = {}
+        for shard in glob.glob(os.path.join(folder or "/nonexistent", "loops", "*", "*.parquet")):
+            for row in pq.read_table(shard, columns=["loop_id", "audio"]).to_pylist():
+                audio[row["loop_id"]] = _key(sf.read(io.BytesIO(row["audio"]["bytes"]), dtype="float32")[0])
         for shard in glob.glob(os.path.join(folder or "/nonexistent", "data", "*", "*.parquet")):
-            table = pq.read_table(shard, columns=["source_audio", "target_audio"]).to_pylist()
-            for row in table:
-                pair = [sf.read(io.BytesIO(row[c]["bytes"]), dtype="float32")[0] for c in ("source_audio", "target_audio")]
-                positives.add((_key(pair[0]), _key(pair[1])))
+            for row in pq.read_table(shard, columns=["source_id", "target_id"]).to_pylist():
+                positives.add((audio[row["source_id"]], audio[row["target_id"]]))
         return positives
 
     def score(model, sources, targets):
