@@ -178,7 +178,8 @@ def plan_publish(path: str | os.PathLike[str], *, repo_id: str, private: bool = 
     files = tuple(sorted([(name, (root / name).stat().st_size) for name in (*shards, BUILD_REPORT)]
                          + [(CARD, len(_view_card(root, dataset, chosen).encode())),
                             (PROTOCOL_JSON, len(_view_info_bytes(root, chosen)))]))
-    total = dataset.info.counts["splits"]["total"]
+    totals = [dataset.info.counts["groups"][g]["total"] for g in chosen]
+    total = {k: sum(t[k] for t in totals) for k in ("pairs", "loops", "songs")}
     message = (f"nlc-loops: {total['pairs']} pairs, {total['loops']} loops, {total['songs']} songs; "
                f"groups {', '.join(chosen)} (protocol {dataset.info.protocol_version}, {dataset.info.content_hash[:12]})")
     return UploadPlan(root=root, repo_id=repo_id, revision=revision, private=private, files=files,

@@ -44,6 +44,9 @@ from nlc.loops.layout import (
 DEFAULT_CACHE_LOOPS: int = 4096
 """Decoded loops kept in memory by default (4096 x 353 kB of float32 = 1.4 GB)."""
 
+RAW_ROW_GROUPS: int = 64
+"""Row groups whose undecoded FLAC bytes the reader keeps (64 x 16 loops x ~70 kB = ~70 MB)."""
+
 _VERIFIED: dict[tuple[str, int, int], str] = {}  # (path, size, mtime_ns) -> sha256, per process
 
 
@@ -97,6 +100,7 @@ class LoopsDataset:
         self._cache_loops = int(cache_loops)
         self._index: dict[str, tuple[str, int]] | None = None
         self._files: dict[str, pq.ParquetFile] = {}
+        self._raw: OrderedDict[tuple[str, int], list[tuple[str, bytes]]] = OrderedDict()
         self._rg_starts: dict[str, np.ndarray] = {}
         self._protocol_tables: dict[str, pd.DataFrame] | None = None
 
@@ -142,7 +146,9 @@ class LoopsDataset:
         return index
 
     def _read_row_group(self, rel: str, row: int) -> np.ndarray:
-        """Decode the row group holding ``row`` of ``rel``; cache all its loops, return ``row``'s."""
+        """Decode ``row`` of ``rel``: its row group's FLAC bytes are read once and kept (bytes are
+        cheap, ~1 MB a group), and only the loops asked for are decoded, so random access costs
+        one decode per loop and an in-order sweep reads each row group once."""
         if rel not in self._files:
             pf = pq.ParquetFile(self.root / rel)
             self._files[rel] = pf
@@ -150,16 +156,20 @@ class LoopsDataset:
             self._rg_starts[rel] = np.cumsum([0] + sizes)
         starts = self._rg_starts[rel]
         rg = int(np.searchsorted(starts, row, side="right") - 1)
-        table = self._files[rel].read_row_group(rg, columns=["loop_id", "audio"])
-        audio = table.column("audio").combine_chunks().field("bytes").to_pylist()
-        wanted = None
-        for k, (loop_id, data) in enumerate(zip(table.column("loop_id").to_pylist(), audio)):
-            decoded = decode_loop(data, where=f"{self.root / rel}: loop {loop_id}")
-            self._remember(loop_id, decoded)
-            if k == row - starts[rg]:
-                wanted = decoded
-        assert wanted is not None
-        return wanted
+        key = (rel, rg)
+        group = self._raw.get(key)
+        if group is None:
+            table = self._files[rel].read_row_group(rg, columns=["loop_id", "audio"])
+            group = list(zip(table.column("loop_id").to_pylist(),
+                             table.column("audio").combine_chunks().field("bytes").to_pylist()))
+            self._raw[key] = group
+            while len(self._raw) > RAW_ROW_GROUPS:
+                self._raw.popitem(last=False)
+        self._raw.move_to_end(key)
+        loop_id, data = group[row - int(starts[rg])]
+        decoded = decode_loop(data, where=f"{self.root / rel}: loop {loop_id}")
+        self._remember(loop_id, decoded)
+        return decoded
 
     def _remember(self, loop_id: str, audio: np.ndarray) -> None:
         self._cache[loop_id] = audio
