@@ -136,20 +136,26 @@ def run_benchmark(
     if sandbox is not None:
         hidden = [*hide, *([data.folder] if data.folder is not None else [])]
         with open_sandboxed(path, seed=seed, device=device, limits=sandbox, hide=hidden) as boxed:
-            return _evaluate(boxed, path, data, start=start, seed=seed, device=device, batch_size=batch_size,
+            return evaluate_loaded(boxed, path, data, start=start, seed=seed, device=device, batch_size=batch_size,
                              n_resamples=n_resamples, confidence=confidence, progress=progress, name=name, log=log)
     os.environ[DEVICE_ENV] = device
     seed_everything(seed)
-    return _evaluate(load_submission(path), path, data, start=start, seed=seed, device=device, batch_size=batch_size,
+    return evaluate_loaded(load_submission(path), path, data, start=start, seed=seed, device=device, batch_size=batch_size,
                      n_resamples=n_resamples, confidence=confidence, progress=progress, name=name, log=log)
 
 
-def _evaluate(
-    sub: LoadedSubmission, path: Path, data: ProtocolData, *, start: float, seed: int, device: str,
-    batch_size: int, n_resamples: int, confidence: float, progress: bool, name: str | None,
-    log: Callable[[str], None],
+def evaluate_loaded(
+    sub: LoadedSubmission, path: Path, data: ProtocolData, *, start: float, seed: int, device: str = "cpu",
+    batch_size: int = DEFAULT_BATCH_SIZE, n_resamples: int = N_RESAMPLES, confidence: float = CONFIDENCE,
+    progress: bool = False, name: str | None = None, log: Callable[[str], None] = lambda _: None,
 ) -> R.BenchmarkResults:
-    """Everything after loading: validate, score both tables, compute figures, assemble the results."""
+    """Everything after loading: validate, score both tables, compute figures, assemble the results.
+
+    :func:`run_benchmark` calls it on a loaded (or sandboxed) submission file; the validity
+    ladder (:mod:`nlc.benchmark.ladder`) calls it on references built in this process, so
+    every rung goes through the same validation, scoring and statistics. ``path`` is the
+    file recorded as the model; ``start`` is the ``time.perf_counter()`` the wall time counts from.
+    """
     stages: dict[str, float] = {}
     report = validate_loaded(sub, seed=seed)
     log(report.summary())

@@ -120,7 +120,7 @@ def make_loop_reader(work: WorkDir):
 
 
 def assemble(work: WorkDir, songs: pd.DataFrame, out: str | os.PathLike[str], *, seed: int, n_test: int = 100,
-             report: Mapping[str, Any]) -> dict[str, Any]:
+             report: Mapping[str, Any], truth: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """Split the pairs, freeze the protocol and write the dataset folder; returns protocol.json.
 
     Parameters
@@ -138,6 +138,9 @@ def assemble(work: WorkDir, songs: pd.DataFrame, out: str | os.PathLike[str], *,
         (:func:`~nlc.dataset_builder.build.splits.effective_n_test`).
     report : mapping
         Build report so far; the pair and split accounting is added to it.
+    truth : mapping or None
+        Ground truth per song id from the corpus (tempo, key), written as ``truth.json``
+        for the songs released; None for corpora without ground truth.
     """
     from nlc.loops.protocol_tables import freeze_classification, freeze_ranking
     from nlc.dataset_builder.build.splits import SPLIT_RULE, assign_splits
@@ -168,4 +171,6 @@ def assemble(work: WorkDir, songs: pd.DataFrame, out: str | os.PathLike[str], *,
     }
     full_report["clips"] = clip_report(work, songs, all_pairs)
     return write_release(out, pairs=pairs, loop_wav=make_loop_reader(work), classification=classification,
-                         ranking=ranking, seed=seed, build_report=full_report)
+                         ranking=ranking, seed=seed, build_report=full_report,
+                         truth=None if truth is None else {k: dict(v) for k, v in truth.items()
+                                                           if k in set(pairs["song_id"].astype(str))})

@@ -165,6 +165,32 @@ def _relative(reason: str, prefixes: list[str]) -> str:
     return reason
 
 
+def corpus_song_truth(corpus: str | os.PathLike[str], song_ids: list[str]) -> dict[str, dict[str, Any]] | None:
+    """What a ground-truth corpus knows of each song, for the release's ``truth.json``.
+
+    ``{song_id: {"tempo": BPM, "key": "D major"}}`` (``key`` only where the corpus states one)
+    from ``ground_truth/<id>/truth.json``; None for a corpus without ground truth (FMA).
+    The benchmark's validity ladder scores an oracle from it (:mod:`nlc.benchmark.ladder`).
+    """
+    from nlc.dataset_builder.corpus.truth import read_truth
+
+    root = Path(corpus) / "ground_truth"
+    if not root.is_dir():
+        return None
+    names = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+    out: dict[str, dict[str, Any]] = {}
+    for song_id in song_ids:
+        if not (root / song_id / "truth.json").is_file():
+            continue
+        truth = read_truth(root / song_id)
+        entry: dict[str, Any] = {"tempo": float(truth["tempo"])}
+        key = truth.get("key")
+        if isinstance(key, dict) and "root" in key and "mode" in key:
+            entry["key"] = f"{names[int(key['root']) % 12]} {key['mode']}"
+        out[song_id] = entry
+    return out or None
+
+
 def build_dataset(corpus: str | os.PathLike[str], out: str | os.PathLike[str], *,
                   work_dir: str | os.PathLike[str] | None = None, workers: int = 2, scheduler: str | None = None,
                   seed: int = 0, n_test: int = 100, genre_id: int | None = HIPHOP_GENRE_ID, config: Any = None,
@@ -238,7 +264,8 @@ def build_dataset(corpus: str | os.PathLike[str], out: str | os.PathLike[str], *
             "extraction": settings["extraction"],
             "code_fingerprint": settings[CODE_KEY],
         }
-        info = assemble(work, found.songs, out, seed=seed, n_test=n_test, report=report)
+        info = assemble(work, found.songs, out, seed=seed, n_test=n_test, report=report,
+                        truth=corpus_song_truth(corpus, sorted(done)))
     return BuildResult(processed_now=stats.recorded, done=len(done), failed=len(failures), pending=left,
                        seconds=time.perf_counter() - started, info=info, song_seconds=song_seconds,
                        run=stats)

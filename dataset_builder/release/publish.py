@@ -32,11 +32,11 @@ from nlc.errors import InputError, NLCError
 
 from nlc.loops.reader import LoopsDataset, open_dataset
 from nlc.loops.layout import (
-    BUILD_REPORT, CARD, DATA_DIR, LOOPS_DIR, NO_DERIVATIVES_GROUPS, PROTOCOL_DIR, PROTOCOL_JSON, SPLITS,
+    BUILD_REPORT, CARD, DATA_DIR, LOOPS_DIR, NO_DERIVATIVES_GROUPS, PROTOCOL_DIR, PROTOCOL_JSON, SPLITS, TRUTH_JSON,
     fingerprint, protocol_loop_files,
 )
 
-ALLOW_PATTERNS: tuple[str, ...] = (CARD, PROTOCOL_JSON, BUILD_REPORT, f"{DATA_DIR}/**/*.parquet",
+ALLOW_PATTERNS: tuple[str, ...] = (CARD, PROTOCOL_JSON, BUILD_REPORT, TRUTH_JSON, f"{DATA_DIR}/**/*.parquet",
                                    f"{LOOPS_DIR}/**/*.parquet", f"{PROTOCOL_DIR}/*.parquet")
 """What may be uploaded: the card, the two JSON records and the Parquet shards, nothing else."""
 
@@ -139,6 +139,7 @@ def published_files(info: Mapping[str, Any], groups: Sequence[str]) -> list[str]
     shards = [rel for g in groups for table in (info["data_files"], info["loop_files"])
               for s in SPLITS for rel in table[g].get(s, [])]
     shards += list(info["protocol_files"].values()) + protocol_loop_files(info)
+    shards += [TRUTH_JSON] if TRUTH_JSON in info["files"] else []
     return sorted(set(shards))
 
 

@@ -36,7 +36,7 @@ from nlc.provenance import file_sha256, package_versions
 
 from nlc.loops.layout import (
     BUILD_REPORT, CARD, COMPRESSION, DATA_DIR, LOOP_COLUMNS, LOOPS_DIR, MAX_SHARD_ROWS, NO_DERIVATIVES_GROUPS,
-    PAIR_COLUMNS, PROTOCOL_COLUMNS, PROTOCOL_DIR, PROTOCOL_JSON, ROW_GROUP_ROWS, SPLITS, encode_flac, fingerprint,
+    PAIR_COLUMNS, PROTOCOL_COLUMNS, PROTOCOL_DIR, PROTOCOL_JSON, ROW_GROUP_ROWS, TRUTH_JSON, SPLITS, encode_flac, fingerprint,
     loop_features, pair_features, protocol_features, read_protocol_table, shard_name,
 )
 
@@ -182,7 +182,8 @@ def _check_replaceable(out: Path) -> None:
 
 def write_release(out: str | os.PathLike[str], *, pairs: pd.DataFrame, loop_wav: Callable[[str], bytes],
                   classification: pd.DataFrame, ranking: pd.DataFrame, seed: int,
-                  build_report: Mapping[str, Any], max_shard_rows: int = MAX_SHARD_ROWS) -> dict[str, Any]:
+                  build_report: Mapping[str, Any], max_shard_rows: int = MAX_SHARD_ROWS,
+                  truth: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """Write the whole dataset folder ``out`` and return its ``protocol.json`` content.
 
     Parameters
@@ -201,6 +202,9 @@ def write_release(out: str | os.PathLike[str], *, pairs: pd.DataFrame, loop_wav:
         Written as ``build_report.json`` (must hold no timestamps, to keep builds identical).
     max_shard_rows : int, default 2048
         Rows (pairs or loops) per Parquet shard.
+    truth : mapping or None
+        Corpus ground truth per song id (``tempo``, ``key``), written as ``truth.json`` and
+        hash-listed; None (an FMA build): no file.
     """
     from nlc.dataset_builder.release.card import render_card
     from nlc.loops.protocol_tables import PROTOCOL_VERSION, protocol_hash
@@ -222,6 +226,9 @@ def write_release(out: str | os.PathLike[str], *, pairs: pd.DataFrame, loop_wav:
         shards = [rel for table in (layout, loop_layout) for g in table.values() for p in g.values() for rel in p]
         data_files = {rel: file_sha256(staging / rel) for rel in shards}
         files = {**data_files, **{rel: file_sha256(staging / rel) for rel in protocol_files.values()}}
+        if truth is not None:
+            write_json(staging / TRUTH_JSON, {str(k): dict(v) for k, v in truth.items()})
+            files[TRUTH_JSON] = file_sha256(staging / TRUTH_JSON)
         by_group = {g: split_counts(pairs[pairs["license"] == g]) for g in layout}
         loop_bytes = sum((staging / rel).stat().st_size for g in loop_layout.values() for p in g.values() for rel in p)
         n_loops = split_counts(pairs)["total"]["loops"]

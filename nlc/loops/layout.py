@@ -33,6 +33,8 @@ PROTOCOL_DIR = "protocol"
 PROTOCOL_JSON = "protocol.json"
 BUILD_REPORT = "build_report.json"
 CARD = "README.md"
+TRUTH_JSON = "truth.json"
+"""Ground truth of a synthetic or lmms build, per song id (``tempo``, ``key``); absent for FMA."""
 LOOPS_CONFIG_SUFFIX = "-loops"
 """A group's loop config is ``<group>-loops``; the protocol's is ``protocol-loops``."""
 PROTOCOL_LOOP_SPLITS: tuple[str, ...] = ("validation", "test")

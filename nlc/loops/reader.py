@@ -38,7 +38,7 @@ from nlc.spec import LOOP_SAMPLES
 from nlc.provenance import file_sha256
 
 from nlc.loops.layout import (
-    DATA_DIR, LOOPS_DIR, PAIR_COLUMNS, PROTOCOL_JSON, SPLITS, decode_loop, fingerprint, read_protocol_table,
+    DATA_DIR, LOOPS_DIR, PAIR_COLUMNS, PROTOCOL_JSON, SPLITS, TRUTH_JSON, decode_loop, fingerprint, read_protocol_table,
 )
 
 DEFAULT_CACHE_LOOPS: int = 4096
@@ -214,6 +214,16 @@ class LoopsDataset:
                 raise IntegrityError(f"{self.root / PROTOCOL_JSON}: content_hash does not match the protocol tables")
             self._protocol_tables = tables
         return self._protocol_tables[split].copy()
+
+    def truth(self) -> dict[str, dict[str, Any]] | None:
+        """The corpus ground truth per song id (``tempo`` BPM, ``key`` like ``"D major"``), checked
+        against its SHA-256 in ``protocol.json``; None for a build from a corpus without it (FMA)."""
+        if TRUTH_JSON not in self.info.files:
+            return None
+        path = self.root / TRUTH_JSON
+        if not path.is_file() or _sha256_cached(path) != self.info.files[TRUTH_JSON]:
+            raise IntegrityError(f"{path}: missing or differs from the SHA-256 recorded in protocol.json")
+        return dict(json.loads(path.read_text()))
 
     def classification(self) -> pd.DataFrame:
         """The frozen classification items (hash-checked); one row per (query, candidate, method)."""

@@ -1,0 +1,188 @@
+"""The validity ladder: an oracle, a plain reference and the random floor, scored by the harness.
+
+A benchmark's first duty is to separate a model that knows from one that guesses. On a
+release built from a corpus with ground truth (``truth.json``: each song's key), three
+references bracket every model of Table 2:
+
+* **oracle** (the ceiling): knows each loop's key from the corpus truth and calls two loops
+  compatible exactly when their songs share a key. It identifies a loop by the sorted
+  multiset of its samples, which the protocol's reverse / shift / rearrange negatives keep
+  (they permute samples), so a transformed loop keeps its song's key, as it musically does.
+  It therefore sees through the between-song negatives (random, selected) and, like any
+  harmony-only judge, not through the within-song ones: the per-method table shows it.
+* **chroma** (``baselines/submissions/chroma_reference.py``): mean chroma cosine, no training.
+* **random** (``baselines/submissions/random_baseline.py``): the floor.
+
+Each rung goes through the very code a submission does (:func:`nlc.benchmark.run.evaluate_loaded`:
+validation on generated audio, scoring of both frozen tables, bootstrap intervals), so a
+ladder whose oracle does not rise above the random floor with separated intervals means the
+harness, not a model, is broken (``tests/benchmark/test_ladder.py`` builds a release and checks it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from nlc.benchmark import results as R
+from nlc.benchmark.bootstrap import N_RESAMPLES
+from nlc.errors import InputError
+
+REFERENCE_DIR: Path = Path(__file__).resolve().parents[1] / "baselines" / "submissions"
+"""The shipped reference submissions (chroma and random rungs)."""
+RUNGS: tuple[str, ...] = ("oracle", "chroma", "random")
+"""Rung names, ceiling first."""
+N_KEYS: int = 24
+"""Key classes of the oracle: 12 tonics x {major, minor}."""
+_TONICS = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+
+
+def key_class(name: str) -> int:
+    """``"D major"`` -> 2, ``"A minor"`` -> 21: the oracle's class of a key named in ``truth.json``."""
+    parts = str(name).split()
+    if len(parts) != 2 or parts[0] not in _TONICS or parts[1] not in ("major", "minor"):
+        raise InputError(f"truth.json: key {name!r} is not '<tonic> major|minor' (tonic one of {_TONICS})")
+    return _TONICS.index(parts[0]) + (12 if parts[1] == "minor" else 0)
+
+
+def sample_digest(loop: np.ndarray) -> bytes:
+    """A digest of a loop's samples as a multiset: equal for a loop reversed, shifted or rearranged."""
+    return hashlib.blake2b(np.sort(np.asarray(loop, dtype=np.float32)).tobytes(), digest_size=16).digest()
+
+
+@dataclass
+class KeyOracle:
+    """The ceiling rung: compatible exactly when the loops' songs share a key (see the module docstring).
+
+    Implements :class:`nlc.protocol.LoadedSubmission` in this process. Audio it has never
+    seen (the validation's generated loops) gets a class of its own from its digest, so
+    it still answers deterministically and per loop.
+    """
+
+    keys: Mapping[bytes, int]
+    path: Path = Path(__file__).resolve()
+    name: str = "oracle (corpus key)"
+    threshold: float = 0.5
+    has_embed: bool = True
+    _unknown: dict[bytes, int] = field(default_factory=dict)
+
+    def _classes(self, loops: np.ndarray) -> np.ndarray:
+        out = []
+        for loop in np.asarray(loops, dtype=np.float32):
+            digest = sample_digest(loop)
+            known = self.keys.get(digest)
+            out.append(known if known is not None else N_KEYS + int.from_bytes(digest[:4], "little") % 1_000_000)
+        return np.array(out, dtype=np.int64)
+
+    def embed(self, loops: np.ndarray) -> np.ndarray:
+        """One-hot key (24 dims) per loop; an unknown loop sits alone on a 25th axis."""
+        classes = self._classes(loops)
+        out = np.zeros((len(classes), N_KEYS + 1), dtype=np.float32)
+        known = classes < N_KEYS
+        out[np.flatnonzero(known), classes[known]] = 1.0
+        out[~known, N_KEYS] = 1.0 + (classes[~known] - N_KEYS).astype(np.float32)
+        return out
+
+    def score(self, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """1.0 for a pair in one key, 0.0 otherwise."""
+        return (self._classes(sources) == self._classes(targets)).astype(np.float64)
+
+
+def key_oracle(dataset, truth: Mapping[str, Mapping[str, object]] | None = None) -> KeyOracle:
+    """The oracle of an opened release (:func:`nlc.loops.reader.open_dataset`): every protocol loop's key.
+
+    Raises InputError when the release has no ground truth or a protocol song has no key.
+    """
+    truth = dataset.truth() if truth is None else truth
+    if not truth:
+        raise InputError(f"{dataset.root}: no truth.json (a release from a corpus without ground truth, "
+                         f"e.g. FMA): the ladder's oracle needs the corpus truth")
+    tables = (dataset.classification(), dataset.ranking())
+    ids = sorted({str(i) for t in tables for c in ("query_id", "candidate_id") for i in t[c]})
+    song = dict(zip(dataset.loops()["loop_id"], dataset.loops()["song_id"]))
+    keys: dict[bytes, int] = {}
+    for start in range(0, len(ids), 256):
+        chunk = ids[start:start + 256]
+        for loop_id, audio in zip(chunk, dataset.loop_audio(chunk)):
+            entry = truth.get(song[loop_id], {})
+            if "key" not in entry:
+                raise InputError(f"{dataset.root}: truth.json gives no key for song {song[loop_id]!r}")
+            keys[sample_digest(audio)] = key_class(str(entry["key"]))
+    return KeyOracle(keys=keys)
+
+
+def run_ladder(path: str | os.PathLike[str], *, seed: int = 0, n_resamples: int = N_RESAMPLES,
+               rungs: Sequence[str] = RUNGS, progress: bool = False) -> dict[str, R.BenchmarkResults]:
+    """Score the ladder's rungs on the release at ``path``; returns ``{rung: results}``, ceiling first.
+
+    Parameters
+    ----------
+    path : path-like
+        An ``nlc-loops`` build with ``truth.json`` (synthetic or lmms corpus).
+    seed : int, default 0
+        Seed of each run (and of its bootstrap).
+    n_resamples : int, default 1000
+        Bootstrap resamples per interval.
+    rungs : sequence of str, default ("oracle", "chroma", "random")
+        Which rungs to score.
+    progress : bool, default False
+        Progress bars while scoring.
+    """
+    from nlc.benchmark.run import evaluate_loaded, open_protocol, run_benchmark
+    from nlc.loops.reader import open_dataset
+
+    unknown = sorted(set(rungs) - set(RUNGS))
+    if unknown:
+        raise InputError(f"unknown ladder rung(s) {unknown}; expected some of {RUNGS}")
+    data = open_protocol(path)
+    out: dict[str, R.BenchmarkResults] = {}
+    for rung in (r for r in RUNGS if r in rungs):
+        if rung == "oracle":
+            oracle = key_oracle(open_dataset(path, verify=False))
+            out[rung] = evaluate_loaded(oracle, oracle.path, data, start=time.perf_counter(), seed=seed,
+                                        n_resamples=n_resamples, progress=progress, name=oracle.name)
+        else:
+            file = REFERENCE_DIR / ("chroma_reference.py" if rung == "chroma" else "random_baseline.py")
+            out[rung] = run_benchmark(file, data, seed=seed, n_resamples=n_resamples, progress=progress, name=rung)
+    return out
+
+
+LADDER_METRICS: tuple[tuple[str, str, int], ...] = (
+    ("roc_auc", "ROC-AUC", 2), ("accuracy", "Accuracy", 2), ("average_rank", "Avg. rank", 1), ("top10", "Top 10", 2),
+)
+"""(metric, column title, decimals) of the ladder table."""
+
+
+def ladder_table(ladder: Mapping[str, R.BenchmarkResults]) -> str:
+    """The ladder as markdown: each rung's figures with their 95 % intervals, and the protocol's shape."""
+    from nlc.benchmark.report import fmt, markdown_table
+
+    rows = []
+    for rung, res in ladder.items():
+        cells = [rung]
+        for metric, _, decimals in LADDER_METRICS:
+            interval = getattr(res.intervals, metric)
+            cells.append(fmt(getattr(res.metrics, metric), decimals, (interval.low, interval.high)))
+        rows.append(cells)
+    any_result = next(iter(ladder.values()))
+    shape = (f"{any_result.dataset.n_queries} queries x {any_result.dataset.n_candidates} candidates, "
+             f"{any_result.dataset.n_classification} classification items")
+    return (markdown_table(["rung", *(title for _, title, _ in LADDER_METRICS)], rows)
+            + f"\n\nValidity ladder on {shape}: oracle = corpus key truth, chroma = mean-chroma cosine, "
+              "random = the floor (95 % bootstrap intervals in brackets).\n")
+
+
+def separated(high: R.BenchmarkResults, low: R.BenchmarkResults, metric: str) -> bool:
+    """True when ``high``'s interval on ``metric`` lies wholly on the better side of ``low``'s."""
+    from nlc.benchmark.metrics import metric_info
+
+    a, b = getattr(high.intervals, metric), getattr(low.intervals, metric)
+    if metric_info(metric).higher_is_better:
+        return a.low > b.high
+    return a.high < b.low

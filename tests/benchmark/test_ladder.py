@@ -1,0 +1,58 @@
+"""The validity ladder: on a keyed synthetic release the harness must order oracle > random, separated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nlc.benchmark.ladder import KeyOracle, key_class, ladder_table, run_ladder, sample_digest, separated
+from nlc.errors import InputError
+from nlc.loops.negatives import rearrange, reverse, shift
+
+
+@pytest.fixture(scope="module")
+def keyed_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.conftest import build_tiny_dataset
+
+    root = tmp_path_factory.mktemp("keyed")
+    return build_tiny_dataset(root / "nlc-loops", work_root=root / "work", n_songs=100, keyed=True)
+
+
+def test_the_harness_orders_oracle_above_random_with_separated_intervals(keyed_release: Path) -> None:
+    ladder = run_ladder(keyed_release, seed=0, n_resamples=200)
+    assert list(ladder) == ["oracle", "chroma", "random"]
+    oracle, chroma, random = ladder["oracle"], ladder["chroma"], ladder["random"]
+    assert oracle.dataset.n_queries == 20
+    for metric in ("average_rank", "top10"):
+        assert separated(oracle, random, metric), metric
+    assert not separated(random, oracle, "average_rank")
+    # the oracle judges harmony: perfect on positives and between-song negatives, blind to the within-song ones
+    assert oracle.metrics.method_accuracy["positive"] == 1.0 and oracle.metrics.method_accuracy["random"] == 1.0
+    assert oracle.intervals.method_accuracy["random"].low > random.intervals.method_accuracy["random"].high
+    assert oracle.metrics.roc_auc > random.metrics.roc_auc
+    text = ladder_table(ladder)
+    assert text.splitlines()[2].startswith("| oracle") and "20 queries x 20 candidates" in text
+
+
+def test_the_oracle_sees_a_transformed_loop_as_its_own_key() -> None:
+    rng = np.random.default_rng(0)
+    loop = rng.standard_normal(88200).astype(np.float32)
+    other = rng.standard_normal(88200).astype(np.float32)
+    oracle = KeyOracle(keys={sample_digest(loop): 2, sample_digest(other): 9})
+    variants = np.stack([loop, reverse(loop), shift(loop, beats=1), rearrange(loop, permutation=(1, 0, 3, 2))])
+    assert oracle.score(variants, np.repeat(loop[None], 4, axis=0)).tolist() == [1.0] * 4
+    assert oracle.score(loop[None], other[None]).tolist() == [0.0]
+    unseen = rng.standard_normal((2, 88200)).astype(np.float32)  # the validation's generated audio
+    assert oracle.score(unseen, unseen).tolist() == [1.0, 1.0] and oracle.score(unseen[:1], loop[None])[0] == 0.0
+
+
+def test_bad_truth_and_untruthful_releases_are_refused(tiny_dataset: Path) -> None:
+    assert key_class("D major") == 2 and key_class("A minor") == 21
+    with pytest.raises(InputError, match="not '<tonic> major"):
+        key_class("H dur")
+    with pytest.raises(InputError, match="no truth.json"):
+        run_ladder(tiny_dataset, rungs=["oracle"], n_resamples=10)
+    with pytest.raises(InputError, match="unknown ladder rung"):
+        run_ladder(tiny_dataset, rungs=["genius"])
