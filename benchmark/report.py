@@ -2,7 +2,9 @@
 
 Plain functions returning strings, so the CLI prints them and the docs and the Table 2
 reproduction reuse them. Figures are rounded like the paper (two decimals, one for the
-average rank); the 95% interval follows in brackets.
+average rank); the 95% interval follows in brackets. A top-k figure reads ``n/a`` when no
+query has more than k candidates: every target then ranks within the top k, so every model
+scores 1.00 and the cell would only suggest a ranking skill that was never measured.
 """
 
 from __future__ import annotations
@@ -16,6 +18,25 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("average_rank", "Avg. rank", 1), ("top10", "Top 10", 2), ("top30", "Top 30", 2), ("top50", "Top 50", 2),
 )
 """(metric field, column title, decimals) of the summary table."""
+NOT_APPLICABLE: str = "n/a"
+"""Cell text of a figure that the protocol makes trivial (see :func:`top_k_trivial`)."""
+
+
+def top_k_cutoff(field: str) -> int | None:
+    """The k of a top-k figure's key (``"top30"`` -> 30); None for any other figure."""
+    if field.startswith("top") and field[3:].isdigit():
+        return int(field[3:])
+    return None
+
+
+def top_k_trivial(field: str, n_candidates: int) -> bool:
+    """True when ``field`` is a top-k figure and no query has more than k candidates.
+
+    The target then always ranks within the top k, so the figure is 1.00 for every model,
+    random included: it measures the protocol's size, not the model.
+    """
+    k = top_k_cutoff(field)
+    return k is not None and n_candidates <= k
 
 
 def fmt(value: float, decimals: int, interval: tuple[float, float] | None = None) -> str:
@@ -29,7 +50,7 @@ def fmt(value: float, decimals: int, interval: tuple[float, float] | None = None
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A GitHub-flavoured markdown table (numeric-looking columns right-aligned)."""
     def numeric(col: int) -> bool:
-        cells = [str(r[col]).lstrip("*") for r in rows]
+        cells = [str(r[col]).lstrip("*") for r in rows if str(r[col]) != NOT_APPLICABLE]
         return bool(rows) and all(c[:1] != "" and c[:1] in "0123456789-+[" for c in cells) and any(
             c[:1].isdigit() or c[:2] in ("-0", "-1", "-2", "-3", "-4", "-5", "-6", "-7", "-8", "-9", "+0", "+1") for c in cells)
 
@@ -40,11 +61,14 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def summary_table(results: Sequence[BenchmarkResults], *, intervals: bool = True) -> str:
-    """One row per result file: model and every figure of Table 2 plus ROC-AUC."""
+    """One row per result file: model and every figure of Table 2 plus ROC-AUC (trivial top-k: n/a)."""
     rows = []
     for r in results:
         cells = [r.model.name]
         for field, _, decimals in COLUMNS:
+            if top_k_trivial(field, r.dataset.n_candidates):
+                cells.append(NOT_APPLICABLE)
+                continue
             ci = getattr(r.intervals, field) if intervals else None
             cells.append(fmt(getattr(r.metrics, field), decimals, (ci.low, ci.high) if ci else None))
         rows.append(cells)
