@@ -118,7 +118,8 @@ def key_oracle(dataset, truth: Mapping[str, Mapping[str, object]] | None = None)
 
 
 def run_ladder(path: str | os.PathLike[str], *, seed: int = 0, n_resamples: int = N_RESAMPLES,
-               rungs: Sequence[str] = RUNGS, progress: bool = False) -> dict[str, R.BenchmarkResults]:
+               rungs: Sequence[str] = RUNGS, progress: bool = False,
+               done: Mapping[str, R.BenchmarkResults] | None = None) -> dict[str, R.BenchmarkResults]:
     """Score the ladder's rungs on the release at ``path``; returns ``{rung: results}``, ceiling first.
 
     Parameters
@@ -133,6 +134,9 @@ def run_ladder(path: str | os.PathLike[str], *, seed: int = 0, n_resamples: int 
         Which rungs to score.
     progress : bool, default False
         Progress bars while scoring.
+    done : mapping or None
+        Rungs already scored on this protocol (e.g. Table 2's random baseline, or a resumed
+        run's results), used as they are.
     """
     from nlc.benchmark.run import evaluate_loaded, open_protocol, run_benchmark
     from nlc.loops.reader import open_dataset
@@ -143,7 +147,9 @@ def run_ladder(path: str | os.PathLike[str], *, seed: int = 0, n_resamples: int 
     data = open_protocol(path)
     out: dict[str, R.BenchmarkResults] = {}
     for rung in (r for r in RUNGS if r in rungs):
-        if rung == "oracle":
+        if done and rung in done and done[rung].dataset.content_hash == data.content_hash:
+            out[rung] = done[rung]
+        elif rung == "oracle":
             oracle = key_oracle(open_dataset(path, verify=False))
             out[rung] = evaluate_loaded(oracle, oracle.path, data, start=time.perf_counter(), seed=seed,
                                         n_resamples=n_resamples, progress=progress, name=oracle.name)
@@ -151,6 +157,38 @@ def run_ladder(path: str | os.PathLike[str], *, seed: int = 0, n_resamples: int 
             file = REFERENCE_DIR / ("chroma_reference.py" if rung == "chroma" else "random_baseline.py")
             out[rung] = run_benchmark(file, data, seed=seed, n_resamples=n_resamples, progress=progress, name=rung)
     return out
+
+
+def write_ladder(path: str | os.PathLike[str], out: str | os.PathLike[str], *, seed: int = 0,
+                 n_resamples: int = N_RESAMPLES, progress: bool = False,
+                 done: Mapping[str, R.BenchmarkResults] | None = None,
+                 log=lambda _: None) -> str | None:
+    """Score the ladder beside Table 2 into ``out``: ``ladder/<rung>.json`` and ``ladder.md``.
+
+    Returns the markdown, or None (nothing written) for a release without ground truth
+    (``truth.json``), e.g. an FMA build, where no oracle exists. Rungs already in
+    ``out/ladder`` for this protocol are kept (resume); ``done`` supplies others. The rungs stay
+    out of ``out/results``: they are references, not entries for a leaderboard.
+    """
+    from nlc.benchmark.results import load_results, save_results
+    from nlc.loops.reader import open_dataset
+
+    if open_dataset(path, verify=False).truth() is None:
+        return None
+    out = Path(out)
+    known = dict(done or {})
+    for rung in RUNGS:
+        file = out / "ladder" / f"{rung}.json"
+        if rung not in known and file.is_file():
+            known[rung] = load_results(file)
+    ladder = run_ladder(path, seed=seed, n_resamples=n_resamples, progress=progress, done=known)
+    for rung, res in ladder.items():
+        if rung not in (done or {}):
+            save_results(res, out / "ladder" / f"{rung}.json")
+    text = ladder_table(ladder)
+    (out / "ladder.md").write_text(text)
+    log(f"validity ladder written to {out / 'ladder.md'}")
+    return text
 
 
 LADDER_METRICS: tuple[tuple[str, str, int], ...] = (

@@ -14,7 +14,9 @@ with the 95% bootstrap intervals, and plotted as ``OUT/table2.png`` (every figur
 interval, see :mod:`nlc.benchmark.table2_figure`). Unlike the paper, a column's best value is
 bold only when a paired test separates it from the runner-up (:func:`column_tests`), and a
 top-k column reads "n/a" when no query has more than k candidates; a footnote under each
-table says so, with each column's test and p-value.
+table says so, with each column's test and p-value. For a release with ground truth
+(``truth.json``: the synthetic and lmms corpora) the validity ladder (oracle, chroma
+reference, random floor; :mod:`nlc.benchmark.ladder`) is scored beside it into ``OUT/ladder.md``.
 """
 
 from __future__ import annotations
@@ -343,6 +345,10 @@ def reproduce_table2(
     (out / "table2.md").write_text(table + "\n")
     (out / "table2_ci.md").write_text(table2_markdown(rows, intervals=True, tests=tests) + "\n")
     table2_png(rows, out / "table2.png", tests=tests)
+    from nlc.benchmark.ladder import write_ladder
+
+    floor = {"random": res for entry, res in rows if entry.key == "random_baseline" and res is not None}
+    write_ladder(data, out, seed=seed, n_resamples=n_resamples, progress=progress, done=floor, log=log)
     log(f"Table 2 written to {out / 'table2.md'} and {out / 'table2.png'}"
         + (f"; {len(failures)} entr{'y' if len(failures) == 1 else 'ies'} failed (see failures.json)" if failures else ""))
     return table

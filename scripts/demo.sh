@@ -43,3 +43,7 @@ echo "listening test: $OUT/listening/questionnaire/index.html"
 echo "leaderboard:    $BOARD/README.md, $BOARD/index.html"
 echo "Table 2 (paper layout; CIs in $OUT/table2/table2_ci.md, plot in $OUT/table2/table2.png):"
 cat "$OUT/table2/table2.md"
+if [ -f "$OUT/table2/ladder.md" ]; then
+  echo "Validity ladder (the harness's ceiling and floor on this release):"
+  cat "$OUT/table2/ladder.md"
+fi

@@ -56,3 +56,27 @@ def test_bad_truth_and_untruthful_releases_are_refused(tiny_dataset: Path) -> No
         run_ladder(tiny_dataset, rungs=["oracle"], n_resamples=10)
     with pytest.raises(InputError, match="unknown ladder rung"):
         run_ladder(tiny_dataset, rungs=["genius"])
+
+
+@pytest.mark.slow
+def test_reproduce_writes_the_ladder_beside_table2(keyed_release: Path, tmp_path: Path, monkeypatch) -> None:
+    """Table 2's random baseline is the ladder's floor (scored once); the rungs stay out of results/."""
+    import nlc.baselines.train as train
+    from nlc.benchmark.reproduce import reproduce_table2
+
+    monkeypatch.setattr(train, "train_baseline", lambda **kw: (_ for _ in ()).throw(InputError("skipped here")))
+    out = tmp_path / "t2"
+    reproduce_table2(data=keyed_release, out=out, negatives=["shift"], n_resamples=100)
+    text = (out / "ladder.md").read_text()
+    assert "| oracle |" in text and "| random |" in text and "100 classification items" not in text
+    assert sorted(p.name for p in (out / "ladder").iterdir()) == ["chroma.json", "oracle.json"]
+    assert not any(p.name.startswith(("oracle", "chroma", "ladder")) for p in (out / "results").iterdir())
+    before = (out / "ladder" / "oracle.json").read_text()
+    reproduce_table2(data=keyed_release, out=out, negatives=["shift"], n_resamples=100)  # resumes
+    assert (out / "ladder" / "oracle.json").read_text() == before
+
+
+def test_reproduce_on_a_release_without_truth_writes_no_ladder(tiny_dataset: Path, tmp_path: Path) -> None:
+    from nlc.benchmark.ladder import write_ladder
+
+    assert write_ladder(tiny_dataset, tmp_path) is None and not (tmp_path / "ladder.md").exists()
