@@ -6,7 +6,7 @@ commit. What is uploaded is a *view* of the build: the chosen license groups (de
 every group but the no-derivatives ones, which are never published: a loop is an adaptation
 of its song) and the whole frozen protocol (``protocol`` and ``protocol-loops``), with a card
 and ``protocol.json`` re-written for exactly those files. The view is staged as hard links
-beside the folder, so nothing is copied. (``huggingface_hub`` 2.x removed ``upload_large_folder``: its ``upload_folder`` itself
+beside the folder (a new folder per upload), so nothing is copied. (``huggingface_hub`` 2.x removed ``upload_large_folder``: its ``upload_folder`` itself
 commits a large folder in resumable batches, so one call serves every size.) The token comes from where
 ``huggingface_hub`` always looks (``HF_TOKEN``, or ``hf auth login``'s stored token) and is
 never printed, logged or written by nlc-bench. Before anything is sent the folder is opened
@@ -208,11 +208,13 @@ def _view_card(root: Path, dataset: LoopsDataset, groups: Sequence[str]) -> str:
 
 
 def stage_upload(plan: UploadPlan) -> Path:
-    """Hard-link the upload's files into ``.<name>.publish/`` beside the folder (copy if linking fails).
+    """Hard-link the upload's files into a new ``.<name>.publish-*/`` beside the folder (copy if linking fails).
 
     Returns the staging folder; the card and ``protocol.json`` there are the view's."""
-    staging = plan.root.parent / f".{plan.root.name}.publish"
-    shutil.rmtree(staging, ignore_errors=True)
+    import tempfile
+
+    # a folder of its own per upload: two publishes of one build never share (or delete) a staging folder
+    staging = Path(tempfile.mkdtemp(prefix=f".{plan.root.name}.publish-", dir=plan.root.parent))
     dataset = open_dataset(plan.root, verify=False)
     for name, _ in plan.files:
         target = staging / name

@@ -274,3 +274,29 @@ def test_publish_missing_branch_says_how_to_create_it(tiny_dataset: Path) -> Non
     with pytest.raises(PublishError, match=r"^org/nlc-loops: branch 'dev' does not exist: create it first "
                                            r"\(`hf repos branch create org/nlc-loops dev --repo-type dataset`\)"):
         publish(tiny_dataset, repo_id="org/nlc-loops", revision="dev", api=api)
+
+
+def test_two_publishes_of_one_build_at_once_do_not_collide(tiny_dataset: Path, tmp_path: Path) -> None:
+    """Each upload stages its own view; one finishing (and cleaning up) never pulls files from the other."""
+    import threading
+
+    root = Path(shutil.copytree(tiny_dataset, tmp_path / "nlc-loops"))
+    gate = threading.Barrier(2, timeout=30)
+
+    class SlowApi(RecordingApi):
+        def upload_folder(self, **kwargs):
+            gate.wait()  # both uploads have staged their views before either reads its folder
+            return super().upload_folder(**kwargs)
+
+    apis = [SlowApi(), SlowApi()]
+    threads = [threading.Thread(target=publish, args=(root,), kwargs={"repo_id": f"org/r{k}", "api": api,
+                                                                       "groups": [["cc0"], ["cc-by"]][k]})
+               for k, api in enumerate(apis)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert "data/cc0/train-00000-of-00001.parquet" in apis[0].sent
+    assert "data/cc-by/train-00000-of-00001.parquet" in apis[1].sent
+    assert not any(name.startswith("data/cc-by/") for name in apis[0].sent)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nlc-loops"]

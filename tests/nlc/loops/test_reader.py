@@ -105,3 +105,19 @@ def test_tampered_shard_is_named(tiny_dataset: Path, tmp_path: Path) -> None:
         handle.write(bytes([byte[0] ^ 0xFF]))
     with pytest.raises(IntegrityError, match=shard.name):
         open_dataset(root)
+
+
+def test_a_corrupt_loop_read_without_verification_is_one_line_naming_it(tiny_dataset: Path, tmp_path: Path) -> None:
+    root = _copy(tiny_dataset, tmp_path)
+    shard = next((root / "loops").rglob("train-*.parquet"))
+    table = pq.read_table(shard)
+    audio = table.column("audio").to_pylist()
+    audio[0] = {"bytes": b"fLaC" + b"\x00" * 64, "path": audio[0]["path"]}
+    pq.write_table(table.set_column(table.schema.get_field_index("audio"), "audio",
+                                    pa.array(audio, type=table.schema.field("audio").type)), shard)
+    with pytest.raises(IntegrityError, match="content differs"):
+        open_dataset(root)
+    ds = open_dataset(root, verify=False)
+    first = table.column("loop_id")[0].as_py()
+    with pytest.raises(InputError, match=f"loop {first}: unreadable loop audio"):
+        ds.loop_audio([first])
