@@ -191,27 +191,26 @@ def write_ladder(path: str | os.PathLike[str], out: str | os.PathLike[str], *, s
     return text
 
 
-LADDER_METRICS: tuple[tuple[str, str, int], ...] = (
-    ("roc_auc", "ROC-AUC", 2), ("accuracy", "Accuracy", 2), ("average_rank", "Avg. rank", 1), ("top10", "Top 10", 2),
-)
-"""(metric, column title, decimals) of the ladder table."""
+LADDER_METRICS: tuple[str, ...] = ("roc_auc", "accuracy", "average_rank", "top10")
+"""Figures of the ladder table (titles and digits from :data:`nlc.benchmark.metrics.METRIC_TABLE`)."""
 
 
 def ladder_table(ladder: Mapping[str, R.BenchmarkResults]) -> str:
     """The ladder as markdown: each rung's figures with their 95 % intervals, and the protocol's shape."""
+    from nlc.benchmark.metrics import metric_info
     from nlc.benchmark.report import fmt, markdown_table
 
     rows = []
     for rung, res in ladder.items():
         cells = [rung]
-        for metric, _, decimals in LADDER_METRICS:
+        for metric in LADDER_METRICS:
             interval = getattr(res.intervals, metric)
-            cells.append(fmt(getattr(res.metrics, metric), decimals, (interval.low, interval.high)))
+            cells.append(fmt(getattr(res.metrics, metric), metric_info(metric).digits, (interval.low, interval.high)))
         rows.append(cells)
     any_result = next(iter(ladder.values()))
     shape = (f"{any_result.dataset.n_queries} queries x {any_result.dataset.n_candidates} candidates, "
              f"{any_result.dataset.n_classification} classification items")
-    return (markdown_table(["rung", *(title for _, title, _ in LADDER_METRICS)], rows)
+    return (markdown_table(["rung", *(metric_info(m).title for m in LADDER_METRICS)], rows)
             + f"\n\nValidity ladder on {shape}: oracle = corpus key truth, chroma = mean-chroma cosine, "
               "random = the floor (95 % bootstrap intervals in brackets).\n")
 

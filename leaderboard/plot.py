@@ -2,7 +2,12 @@
 
 The two tasks of the paper disagree (section 5.1: CNNs classify better, the Siamese net
 with random negatives ranks best), so one scatter shows each entry's trade-off. Error bars
-are the stored 95% CIs; filled markers are verified entries, hollow ones are not.
+are the stored 95% CIs; filled markers are verified entries, hollow ones are not. Axis titles
+are the metric table's (:data:`nlc.benchmark.metrics.METRIC_TABLE`), and when the protocol
+makes top-10 trivial (no query has more than 10 candidates) the y axis says so rather than
+suggest a ranking skill. Points are drawn, coloured and labelled in the order given: the
+board's order (:func:`nlc.leaderboard.columns.board_order`), so the best entry's label is
+placed first and keeps the spot nearest its point.
 
 Labels stay readable when entries pile up: entries at the same point (the demo board has six
 baselines at chance level) share one label listing their names, one per line, instead of six
@@ -20,6 +25,8 @@ import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from nlc.benchmark.metrics import metric_info
+from nlc.benchmark.report import NOT_APPLICABLE
 from nlc.leaderboard.columns import Row
 
 if TYPE_CHECKING:
@@ -59,6 +66,23 @@ def label_groups(rows: Sequence[Row]) -> list[tuple[tuple[float, float], list[st
         points.setdefault(key, (x, y))
         groups.setdefault(key, []).append(row.name)
     return [(points[key], names) for key, names in groups.items()]
+
+
+def axis_labels(rows: Sequence[Row]) -> tuple[str, str]:
+    """(x, y) axis titles: the metric table's titles of :data:`PLOT_X` and :data:`PLOT_Y` with
+    their task, the y one marked ``n/a`` when every plotted entry's protocol makes it trivial.
+
+    Parameters
+    ----------
+    rows : sequence of Row
+        The plotted entries (their ``n_candidates`` decide triviality).
+    """
+    x = f"{metric_info(PLOT_X).title} (classification)"
+    y = f"{metric_info(PLOT_Y).title} (ranking)"
+    if rows and all(r.trivial(PLOT_Y) for r in rows):
+        most = max(r.n_candidates or 0 for r in rows)
+        y += f": {NOT_APPLICABLE}, at most {most} candidates per query"
+    return x, y
 
 
 def _candidates(width: float, height: float) -> list[tuple[float, float, str, str]]:
@@ -144,8 +168,9 @@ def scatter_figure(rows: Sequence[Row], *, width_in: float = 7.0, height_in: flo
         ax.errorbar([x], [y], xerr=[[xerr[0]], [xerr[1]]], yerr=[[yerr[0]], [yerr[1]]], fmt="o",
                     color=color, mfc=color if row.verified else "white", capsize=2, lw=0.8)
     labels = _labels(ax, label_groups(points))
-    ax.set_xlabel("classification accuracy")
-    ax.set_ylabel("ranking top-10 accuracy")
+    xlabel, ylabel = axis_labels(points)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.grid(True, lw=0.3, alpha=0.5)
     ax.set_title("filled: verified, hollow: not verified", fontsize=8)
     place_labels(fig, labels)
@@ -155,7 +180,7 @@ def scatter_figure(rows: Sequence[Row], *, width_in: float = 7.0, height_in: flo
 
 
 def scatter_svg(rows: Sequence[Row], *, width_in: float = 7.0, height_in: float = 5.0) -> str:
-    """Inline ``<svg>`` element of top-10 accuracy vs classification accuracy.
+    """Inline ``<svg>`` element of top-10 accuracy vs classification accuracy (see :func:`scatter_figure`).
 
     Parameters
     ----------

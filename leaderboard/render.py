@@ -5,8 +5,11 @@ numbers, entries sorted by a fixed key, a matplotlib SVG with a fixed hash salt 
 metadata. Rendering the same entries twice gives byte-identical files, so a re-render shows
 up in ``git diff`` only when the board really changed.
 
-Sort order: ranking top-10 accuracy (descending), then classification accuracy
-(descending), then slug, i.e. the retrieval use case of the paper (section 5.1) first.
+Sort order: the benchmark's main score, ROC-AUC (descending), then the average rank
+(ascending), then name and slug (:func:`nlc.leaderboard.columns.board_order`); the header
+says so in one line. Titles and decimals are the metric table's, and a top-k figure the
+protocol makes trivial reads ``n/a``, with a line under the header saying why
+(:func:`nlc.benchmark.report.not_applicable_note`), as in the run summary and Table 2.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ import re
 from pathlib import Path
 
 from nlc.atomic import write_text
+from nlc.benchmark.report import METHOD_DIGITS, NOT_APPLICABLE, not_applicable_note
 from nlc.leaderboard.board import BoardConfig, board_lock, load_board
 from nlc.leaderboard.entry import load_entries
-from nlc.leaderboard.columns import COLUMNS, Figure, Row, method_columns, row_of
+from nlc.leaderboard.columns import COLUMNS, Figure, Row, board_order, method_columns, order_line, row_of
 from nlc.leaderboard.plot import scatter_svg
 
 VERIFIED_MARK: str = "✓"
@@ -29,16 +33,19 @@ UNVERIFIED_MARK: str = "–"
 
 def sorted_rows(board: str | os.PathLike[str]) -> list[Row]:
     """Display rows of a board's entries in board order (see module docstring)."""
-    rows = [row_of(entry) for entry in load_entries(board)]
-    return sorted(rows, key=lambda r: (-r.value("top10"), -r.value("accuracy"), r.slug))
+    return board_order(row_of(entry) for entry in load_entries(board))
 
 
 def _fmt(row: Row, key: str, digits: int, *, ci_sep: str = " ", ci_wrap: tuple[str, str] = ("", ""),
          per_method: bool = False) -> str:
-    """``value [low, high]`` with ``digits`` decimals ("n/a" if the entry lacks the figure)."""
+    """``value [low, high]`` with ``digits`` decimals.
+
+    "n/a" if the entry lacks the figure, or if it is a top-k figure that the entry's protocol
+    makes trivial (no query has more than k candidates: every model scores 1.00).
+    """
     fig: Figure | None = (row.method_accuracy if per_method else row.figures).get(key)
-    if fig is None:
-        return "n/a"
+    if fig is None or (not per_method and row.trivial(key)):
+        return NOT_APPLICABLE
     text = f"{fig.value:.{digits}f}"
     if fig.low is not None and fig.high is not None:
         text += f"{ci_sep}{ci_wrap[0]}[{fig.low:.{digits}f}, {fig.high:.{digits}f}]{ci_wrap[1]}"
@@ -59,14 +66,17 @@ def _header_lines(config: BoardConfig, rows: list[Row]) -> list[str]:
     if config.awaiting:
         return [f"**Awaiting its release ({config.release}).** {config.note}"]
     n_verified = sum(r.verified for r in rows)
-    return [
+    lines = [
         f"Release **{config.release}**: protocol version `{config.protocol_version}`, "
         f"protocol hash `{config.protocol_hash}`, dataset fingerprint `{config.dataset_fingerprint}`, "
         f"results schema `{config.results_schema_version}`.",
         f"{len(rows)} {'entry' if len(rows) == 1 else 'entries'}, {n_verified} verified ({VERIFIED_MARK}: re-run by "
-        "`nlc-bench leaderboard verify` and reproduced). Sorted by top-10 accuracy, then accuracy. "
+        "`nlc-bench leaderboard verify` and reproduced). "
         f"Brackets: {_confidence(rows)} bootstrap confidence intervals.",
+        order_line(),
     ]
+    note = not_applicable_note(r.n_candidates for r in rows)
+    return lines + ([note] if note else [])
 
 
 def _md_to_html(line: str) -> str:
@@ -94,7 +104,7 @@ def render_markdown(config: BoardConfig, rows: list[Row]) -> str:
                       "of its pairs rejected; for `positive`: the fraction accepted):", "",
                       "| Model | " + " | ".join(methods) + " |", "|" + "---|" * (len(methods) + 1)]
             for row in rows:
-                cells = [_fmt(row, m, 3, per_method=True) for m in methods]
+                cells = [_fmt(row, m, METHOD_DIGITS, per_method=True) for m in methods]
                 lines.append(f"| {_md_escape(row.name)} | " + " | ".join(cells) + " |")
         lines += ["", "The plot of ranking against classification is in `index.html`.", ""]
     else:
@@ -133,8 +143,8 @@ def render_html(config: BoardConfig, rows: list[Row]) -> str:
             out.write("<table>\n<thead><tr><th class=\"name\">Model</th>")
             out.write("".join(f"<th>{esc(m)}</th>" for m in methods) + "</tr></thead>\n<tbody>\n")
             for row in rows:
-                cells = (_fmt(row, m, 3, ci_sep="<br>", ci_wrap=("<small>", "</small>"), per_method=True)
-                         for m in methods)
+                cells = (_fmt(row, m, METHOD_DIGITS, ci_sep="<br>", ci_wrap=("<small>", "</small>"),
+                              per_method=True) for m in methods)
                 out.write(f"<tr><td class=\"name\">{esc(row.name)}</td>" + "".join(f"<td>{c}</td>" for c in cells))
                 out.write("</tr>\n")
             out.write("</tbody>\n</table>\n")

@@ -39,10 +39,14 @@ def protocol_tables(n_pos: int = 20, n_queries: int = 10, n_cand: int = 60) -> t
 
 
 def results_for(cls: pd.DataFrame, rank: pd.DataFrame, *, protocol: dict, seed: int = 0, skill: float = 0.3,
-                sha256: str = "0" * 64, threshold: float = 0.5, n_resamples: int = 200) -> R.BenchmarkResults:
+                sha256: str = "0" * 64, threshold: float = 0.5, n_resamples: int = 200,
+                ranking_seed: int | None = None, ranking_skill: float | None = None) -> R.BenchmarkResults:
     """Benchmark results of a seeded fake model answering exactly these protocol tables.
 
     ``skill`` shifts positive scores up, so different seeds/skills give different figures.
+    ``ranking_seed`` / ``ranking_skill`` (default: from ``seed`` / ``skill``) draw the ranking
+    scores apart, so two files can share every classification figure (ROC-AUC included) and
+    still rank differently.
     """
     rng = np.random.default_rng(seed)
     labels = cls["label"].to_numpy().astype(np.int64)
@@ -52,10 +56,12 @@ def results_for(cls: pd.DataFrame, rank: pd.DataFrame, *, protocol: dict, seed: 
                                   method=str(r.method), label=int(r.label), score=float(s))
              for r, s in zip(cls.itertuples(index=False), scores)]
     queries, ranks = [], []
+    rank_rng = rng if ranking_seed is None else np.random.default_rng(ranking_seed)
+    rank_skill = skill if ranking_skill is None else ranking_skill
     for qid, group in rank.sort_values("item_id").groupby("query_id", sort=True):
         cands = group["candidate_id"].astype(str).tolist()
         truth = group["label"].to_numpy()
-        sc = (rng.random(len(cands)) + skill * truth).round(6)
+        sc = (rank_rng.random(len(cands)) + rank_skill * truth).round(6)
         t = int(np.flatnonzero(truth)[0])
         ranks.append(target_rank(sc, t))
         queries.append(R.RankingQuery(query_id=str(qid), target_id=cands[t], candidate_ids=cands,

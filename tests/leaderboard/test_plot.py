@@ -9,7 +9,7 @@ import pytest
 from matplotlib.text import Annotation, Text
 
 from nlc.leaderboard.columns import Figure, Row
-from nlc.leaderboard.plot import label_groups, scatter_figure, scatter_svg
+from nlc.leaderboard.plot import axis_labels, label_groups, scatter_figure, scatter_svg
 
 CHANCE = [f"baseline-{k}" for k in range(6)]  # six entries on one point, as the demo board's chance-level baselines
 
@@ -70,3 +70,15 @@ def test_svg_is_deterministic_and_names_every_entry():
     for name in [*CHANCE, "near-a", "near-b", "Strong model with a long name"]:
         assert svg.count(f">{name}<") == 1, name
     assert "no-top10" not in svg
+
+
+@pytest.mark.parametrize(("n_cand", "trivial"), [(4, True), (10, True), (11, False), (100, False), (None, False)])
+def test_axis_titles_are_the_metric_tables_and_say_when_top10_is_trivial(n_cand, trivial):
+    rows = [Row(name=r.name, slug=r.slug, verified=r.verified, paper=None, code=None, submitted=r.submitted,
+                figures=r.figures, n_candidates=n_cand) for r in ROWS[:3]]
+    x, y = axis_labels(rows)
+    assert x == "Accuracy (classification)" and y.startswith("Top-10 (ranking)")
+    assert (y == f"Top-10 (ranking): n/a, at most {n_cand} candidates per query") == trivial
+    assert ("n/a" in y) == trivial
+    fig = scatter_figure(rows)
+    assert (fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()) == (x, y)
