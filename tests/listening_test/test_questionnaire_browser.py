@@ -14,6 +14,7 @@ says what to install (``scripts/install-system-deps.sh`` installs both).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 import time
@@ -71,7 +72,7 @@ def _overlap(a, b) -> bool:
 
 
 @pytest.fixture(scope="module")
-def driver():
+def driver(tmp_path_factory):
     if CHROMEDRIVER is None:
         pytest.fail("chromium is installed but chromedriver is not: apt-get install chromium-driver "
                     "(scripts/install-system-deps.sh)")
@@ -83,7 +84,10 @@ def driver():
     options.binary_location = CHROMIUM
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
-    browser = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    scratch = tmp_path_factory.mktemp("chromium")  # profile and singleton socket: never left in /tmp
+    options.add_argument(f"--user-data-dir={scratch / 'profile'}")
+    service = Service(CHROMEDRIVER, env={**os.environ, "TMPDIR": str(scratch)})
+    browser = webdriver.Chrome(options=options, service=service)
     browser.set_page_load_timeout(30)
     yield browser
     browser.quit()
