@@ -16,8 +16,12 @@ from typing import Any
 from nlc.cli import add_json_option, console
 
 
+SCALE_NAMES: tuple[str, ...] = ("paper", "demo")
+"""Choices of ``reproduce --scale``: the keys of :data:`nlc.benchmark.reproduce.SCALES`."""
+
+
 def _positive_int(text: str) -> int:
-    """argparse type: an integer >= 1 (bootstrap resamples), refused at parse time."""
+    """argparse type: an integer >= 1 (bootstrap resamples, epochs, pairs), refused at parse time."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
@@ -96,14 +100,16 @@ def _results_export(args: argparse.Namespace) -> int:
 
 
 def _reproduce(args: argparse.Namespace) -> int:
-    from nlc.benchmark.reproduce import entries, reproduce_table2
+    from nlc.benchmark.reproduce import entries, reproduce_table2, training_scale
     from nlc.benchmark.results import load_results
 
     out = console(args)
+    # The scale's preset, with the explicit flags (not None) in place of its settings.
+    scale = training_scale(args.scale, epochs=args.epochs, patience=args.patience, max_train_pairs=args.max_train_pairs)
     table = reproduce_table2(
-        data=args.data, out=args.out, epochs=args.epochs, seed=args.seed, device=args.device,
+        data=args.data, out=args.out, scale=scale, seed=args.seed, device=args.device,
         batch_size=args.batch_size, n_resamples=args.n_resamples, log=out.info, progress=out.progress,
-        negatives=args.negatives, max_train_pairs=args.max_train_pairs,
+        negatives=args.negatives,
     )
     failures_file = Path(args.out) / "failures.json"
     failures: dict[str, str] = json.loads(failures_file.read_text()) if failures_file.is_file() else {}
@@ -122,7 +128,7 @@ def _reproduce(args: argparse.Namespace) -> int:
                      "main_score": res.main_score if res is not None else None,
                      "metrics": res.metrics if res is not None else None,
                      "intervals": res.intervals if res is not None else None})
-    out.report(table, {"table": "table2", "out": args.out, "rows": rows})
+    out.report(table, {"table": "table2", "out": args.out, "scale": scale.record(), "rows": rows})
     # Failed entries are recorded in failures.json and shown as "-" rows (already logged);
     # the job itself succeeded unless no entry could be scored at all.
     return 0 if scored else 1
@@ -221,9 +227,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--data", type=Path, required=True, metavar="DIR", help="the nlc-loops/ dataset folder")
     p.add_argument("--out", type=Path, default=Path("table2"), metavar="DIR",
                    help="folder for trained runs, results and the table")
-    p.add_argument("--epochs", type=int, default=5, metavar="N", help="training epochs per baseline")
-    p.add_argument("--max-train-pairs", type=int, default=None, metavar="N",
-                   help="positive training pairs per epoch and baseline (default: all of the train split)")
+    # The presets live in nlc.benchmark.reproduce.SCALES (imported by the handler only, to keep
+    # --help fast); tests/benchmark/test_reproduce.py keeps this text and the choices in step with it.
+    p.add_argument("--scale", choices=SCALE_NAMES, default="paper",
+                   help="training budget of every baseline. paper: at most 10 epochs, early stop after 3 epochs "
+                        "without a lower validation loss, the whole train split every epoch (the paper's training; "
+                        "hours on 2 CPU cores). demo: 4 epochs of 256 positive pairs each, same early stop (ten "
+                        "trainings in minutes). --epochs, --patience and --max-train-pairs override it")
+    p.add_argument("--epochs", type=_positive_int, default=None, metavar="N",
+                   help="maximum training epochs per baseline, instead of the scale's")
+    p.add_argument("--patience", type=_positive_int, default=None, metavar="EPOCHS",
+                   help="epochs without a lower validation loss before a baseline stops, instead of the scale's")
+    p.add_argument("--max-train-pairs", type=_positive_int, default=None, metavar="N",
+                   help="positive training pairs drawn per epoch and baseline, instead of the scale's "
+                        "(--scale paper: all of the train split)")
     p.add_argument("--negatives", nargs="+", default=["random", "selected", "reverse", "shift", "rearrange"],
                    metavar="METHOD", help="negative sampling methods to train with (a subset gives a partial table)")
     _common_run_options(p)

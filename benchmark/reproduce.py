@@ -17,6 +17,12 @@ top-k column reads "n/a" when no query has more than k candidates; a footnote un
 table says so, with each column's test and p-value. For a release with ground truth
 (``truth.json``: the synthetic and lmms corpora) the validity ladder (oracle, chroma
 reference, random floor; :mod:`nlc.benchmark.ladder`) is scored beside it into ``OUT/ladder.md``.
+
+How long each baseline trains is one choice, a :class:`Scale` from :data:`SCALES`: ``paper``
+(the default; the paper's budget, every training pair every epoch) or ``demo`` (ten trainings
+in minutes on two cores); explicit ``epochs``, ``patience`` and ``max_train_pairs`` override a
+preset. The budget used is written to ``OUT/scale.json`` and under the table, and a folder
+whose trained results came from another budget is refused rather than silently mixed.
 """
 
 from __future__ import annotations
@@ -24,11 +30,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from nlc.atomic import write_text
 from nlc.benchmark.bootstrap import N_RESAMPLES
 from nlc.benchmark.compare import Comparison, compare_results, mcnemar
 from nlc.benchmark.metrics import METRIC_TABLE, TOP_K
@@ -48,6 +55,124 @@ COLUMNS: tuple[tuple[str, str, int, bool], ...] = (
     ("top10", "Top 10", 2, True), ("top30", "Top 30", 2, True), ("top50", "Top 50", 2, True),
 )
 """(metric, column title, decimals, higher is better) of Table 2."""
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A training budget for Table 2's ten baselines: how many epochs, on how many pairs.
+
+    The budget decides what the table means: the paper's figures come from models trained on
+    the whole training split until early stopping, while a demo table trained on a slice for a
+    few epochs measures the pipeline, not the method. Naming the budget (and recording it with
+    the table) keeps the two from being mistaken for each other.
+    """
+
+    name: str
+    """The preset's name (a key of :data:`SCALES`)."""
+    epochs: int
+    """Maximum training epochs per baseline (early stopping may end sooner)."""
+    patience: int
+    """Epochs without a lower validation loss after which training stops."""
+    max_train_pairs: int | None
+    """Positive training pairs drawn per epoch and baseline; None: the whole train split."""
+    overrides: tuple[str, ...] = ()
+    """Fields set explicitly over the preset (``epochs``, ``patience``, ``max_train_pairs``)."""
+
+    def __post_init__(self) -> None:
+        for field in ("epochs", "patience"):
+            if getattr(self, field) < 1:
+                raise InputError(f"{field} must be >= 1, got {getattr(self, field)}")
+        if self.max_train_pairs is not None and self.max_train_pairs < 1:
+            raise InputError(f"max_train_pairs must be >= 1 (or None: all), got {self.max_train_pairs}")
+
+    def record(self) -> dict[str, object]:
+        """The budget as written to ``OUT/scale.json`` and compared on a re-run."""
+        return {"scale": self.name, "epochs": self.epochs, "patience": self.patience,
+                "max_train_pairs": self.max_train_pairs, "overrides": list(self.overrides)}
+
+    def describe(self) -> str:
+        """One sentence for the table's footnote: the preset, its overrides and what they amount to."""
+        pairs = "every training pair" if self.max_train_pairs is None else f"{self.max_train_pairs} positive training pairs"
+        name = self.name + (f" with {', '.join(self.overrides)} overridden" if self.overrides else "")
+        return (f"Training budget: scale {name}: at most {self.epochs} epochs per baseline, early stop after "
+                f"{self.patience} epochs without a lower validation loss, {pairs} per epoch.")
+
+
+SCALES: dict[str, Scale] = {
+    "paper": Scale("paper", epochs=10, patience=3, max_train_pairs=None),
+    "demo": Scale("demo", epochs=4, patience=3, max_train_pairs=256),
+}
+"""The training budgets ``reproduce table2 --scale`` offers.
+
+``paper``: the whole training split every epoch, as the paper trains (section 4.2). The paper
+gives neither an epoch count nor an early-stopping rule, so its epochs and patience are the
+documented defaults of :class:`nlc.baselines.train.TrainConfig` (at most 10 epochs, stop after
+3 without a lower validation loss). ``demo``: what ``scripts/demo.sh`` runs (4 epochs of 256
+positive pairs each, same patience), which fits ten trainings into minutes on two cores."""
+DEFAULT_SCALE: str = "paper"
+"""The scale of ``reproduce table2`` without ``--scale``: the command reproduces the paper."""
+SCALE_FILE: str = "scale.json"
+"""Name of the record of the training budget in the output folder."""
+
+
+def training_scale(scale: str | Scale = DEFAULT_SCALE, *, epochs: int | None = None, patience: int | None = None,
+                   max_train_pairs: int | None = None) -> Scale:
+    """The preset ``scale`` with any explicitly given setting in place of the preset's.
+
+    A scale is chosen for the common case and a flag adjusts one setting without restating the
+    others; None leaves the preset's value (to train on every pair, choose ``paper``). A setting
+    that differs from the preset is listed in :attr:`Scale.overrides`, so the record says the
+    budget was not the preset's.
+
+    Parameters
+    ----------
+    scale : str or Scale, default "paper"
+        A key of :data:`SCALES`, or a scale to start from.
+    epochs, patience, max_train_pairs : int or None, default None
+        Settings to use instead of the preset's.
+
+    Raises
+    ------
+    InputError
+        An unknown preset, or a setting below 1.
+    """
+    if isinstance(scale, str):
+        if scale not in SCALES:
+            raise InputError(f"unknown scale {scale!r}; expected one of {tuple(SCALES)}")
+        scale = SCALES[scale]
+    wanted = Scale(scale.name, scale.epochs if epochs is None else epochs, scale.patience if patience is None else patience,
+                   scale.max_train_pairs if max_train_pairs is None else max_train_pairs)
+    changed = tuple(k for k in ("epochs", "patience", "max_train_pairs") if getattr(wanted, k) != getattr(scale, k))
+    if not changed:
+        return scale
+    return replace(wanted, overrides=tuple(dict.fromkeys((*scale.overrides, *changed))))
+
+
+def _check_scale(out: Path, scale: Scale) -> None:
+    """Refuse ``out`` if it holds trained results of another budget; else record this one.
+
+    A finished entry is kept on a re-run (resume) when it matches the protocol, which says
+    nothing about how long it trained: without this check a paper-scale run in a demo folder
+    would report the demo's models under the paper's budget. Every trained entry counts, not
+    only this run's ``negatives``: the record covers the folder. A folder without the record
+    (written before it existed) cannot be checked and is taken as it is.
+    """
+    path = out / SCALE_FILE
+    budget = ("epochs", "patience", "max_train_pairs")
+    trained = [e.key for e in entries() if e.negatives != "-" and (out / "results" / f"{e.key}.json").is_file()]
+    if path.is_file() and trained:
+        try:
+            before = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise InputError(f"{path}: unreadable record of the training budget ({exc}); delete it to go on") from exc
+        now = scale.record()
+        if {k: before.get(k) for k in budget} != {k: now[k] for k in budget}:
+            raise InputError(
+                f"{out} holds results trained with another budget (scale {before.get('scale')}: "
+                + ", ".join(f"{k} {before.get(k)}" for k in budget) + f"; asked: scale {scale.name}: "
+                + ", ".join(f"{k} {now[k]}" for k in budget) + f"); choose another --out, or delete "
+                f"{out / 'results'} to retrain")
+    write_text(path, json.dumps(scale.record(), indent=1) + "\n")
 
 
 @dataclass(frozen=True)
@@ -79,8 +204,7 @@ def _finished(path: Path, content_hash: str) -> BenchmarkResults | None:
     return res if res.dataset.content_hash == content_hash else None
 
 
-def _submission(entry: Entry, *, data: Path, out: Path, epochs: int, seed: int, device: str, progress: bool,
-                max_train_pairs: int | None) -> Path:
+def _submission(entry: Entry, *, data: Path, out: Path, scale: Scale, seed: int, device: str, progress: bool) -> Path:
     if entry.negatives == "-":
         from nlc.baselines.export import template_path
 
@@ -90,8 +214,9 @@ def _submission(entry: Entry, *, data: Path, out: Path, epochs: int, seed: int, 
     model, negatives = entry.key.split("-", 1)
     # One feature cache for all ten runs: they read the same loops of the same build.
     return Path(train_baseline(model=model, negatives=negatives, data=data, out=out / "runs" / entry.key,
-                               epochs=epochs, seed=seed, device=device, progress=progress,
-                               max_train_pairs=max_train_pairs, cache_dir=out / "feature-cache"))
+                               epochs=scale.epochs, patience=scale.patience, seed=seed, device=device,
+                               progress=progress, max_train_pairs=scale.max_train_pairs,
+                               cache_dir=out / "feature-cache"))
 
 
 SEPARATION_ALPHA: float = 0.05
@@ -290,10 +415,10 @@ def table2_png(rows: list[tuple[Entry, BenchmarkResults | None]], path: Path, *,
 
 
 def reproduce_table2(
-    *, data: str | os.PathLike[str], out: str | os.PathLike[str], epochs: int = 5, seed: int = 0,
+    *, data: str | os.PathLike[str], out: str | os.PathLike[str], scale: str | Scale = DEFAULT_SCALE,
+    epochs: int | None = None, patience: int | None = None, max_train_pairs: int | None = None, seed: int = 0,
     device: str = "cpu", batch_size: int = DEFAULT_BATCH_SIZE, n_resamples: int = N_RESAMPLES, progress: bool = False,
     negatives: Sequence[str] = NEGATIVES, log: Callable[[str], None] = lambda _: None,
-    max_train_pairs: int | None = None,
 ) -> str:
     """Train, score and tabulate every row of Table 2; returns the markdown table.
 
@@ -303,20 +428,30 @@ def reproduce_table2(
         The ``nlc-loops/`` folder (training data and frozen protocol).
     out : path-like
         Output folder (runs, per-entry results, the table files); reused to resume.
-    epochs, seed, device
-        Passed to :func:`~nlc.baselines.train.train_baseline` (and ``seed``/``device`` to the runs).
+    scale : str or Scale, default "paper"
+        The training budget: a preset name of :data:`SCALES` or a :class:`Scale`.
+    epochs, patience, max_train_pairs : int or None, default None
+        Override the scale's setting (None keeps it); see :func:`training_scale`.
+    seed, device
+        Passed to :func:`~nlc.baselines.train.train_baseline` and to the runs.
     batch_size, n_resamples, progress
         Passed to :func:`~nlc.benchmark.run.run_benchmark`.
     negatives : sequence of str, default all five
         Negative sampling methods to train with (a subset gives a partial table).
-    max_train_pairs : int or None, default None
-        Train each baseline on at most this many positive pairs per epoch (None: all);
-        the demo uses it to fit ten trainings into minutes on two cores.
+
+    Raises
+    ------
+    InputError
+        An unknown scale or negative method, a setting below 1, or an ``out`` whose trained
+        results came from another training budget (see ``OUT/scale.json``).
     """
     from nlc.benchmark.run import open_protocol, run_benchmark
 
     data, out = Path(data), Path(out)
+    scale = training_scale(scale, epochs=epochs, patience=patience, max_train_pairs=max_train_pairs)
     protocol = open_protocol(data)
+    _check_scale(out, scale)
+    log(scale.describe())
     failures: dict[str, str] = {}
     rows: list[tuple[Entry, BenchmarkResults | None]] = []
     todo = entries(negatives)
@@ -328,8 +463,7 @@ def reproduce_table2(
         else:
             log(f"[{k}/{len(todo)}] {entry.key}: {'scoring' if entry.negatives == '-' else 'training and scoring'}")
             try:
-                sub = _submission(entry, data=data, out=out, epochs=epochs, seed=seed, device=device,
-                                  progress=progress, max_train_pairs=max_train_pairs)
+                sub = _submission(entry, data=data, out=out, scale=scale, seed=seed, device=device, progress=progress)
                 res = run_benchmark(sub, protocol, seed=seed, device=device, batch_size=batch_size,
                                     n_resamples=n_resamples, progress=progress, name=entry.key, log=log)
                 save_results(res, result_path)
@@ -341,9 +475,10 @@ def reproduce_table2(
     out.mkdir(parents=True, exist_ok=True)
     (out / "failures.json").write_text(json.dumps(failures, indent=1, sort_keys=True) + "\n")
     tests = column_tests(rows, n_resamples=n_resamples, seed=seed)  # once: both tables and the plot share them
-    table = table2_markdown(rows, tests=tests)
+    budget = "\n\n" + scale.describe()  # under both tables: which budget trained the models
+    table = table2_markdown(rows, tests=tests) + budget
     (out / "table2.md").write_text(table + "\n")
-    (out / "table2_ci.md").write_text(table2_markdown(rows, intervals=True, tests=tests) + "\n")
+    (out / "table2_ci.md").write_text(table2_markdown(rows, intervals=True, tests=tests) + budget + "\n")
     table2_png(rows, out / "table2.png", tests=tests)
     from nlc.benchmark.ladder import write_ladder
 

@@ -6,8 +6,11 @@
 set -euo pipefail
 OUT=${1:-demo-output}
 SONGS=${DEMO_SONGS:-120}
-EPOCHS=${DEMO_EPOCHS:-4}
-TRAIN_PAIRS=${DEMO_TRAIN_PAIRS:-256}   # positive pairs per epoch per baseline: ten trainings in minutes
+# training budget: `reproduce table2 --scale demo` (4 epochs of 256 positive pairs: ten trainings in
+# minutes); DEMO_EPOCHS / DEMO_TRAIN_PAIRS override it for a quicker or longer run
+BUDGET=()
+[ -n "${DEMO_EPOCHS:-}" ] && BUDGET+=(--epochs "$DEMO_EPOCHS")
+[ -n "${DEMO_TRAIN_PAIRS:-}" ] && BUDGET+=(--max-train-pairs "$DEMO_TRAIN_PAIRS")
 NLC=${NLC:-.venv/bin/nlc-bench}
 mkdir -p "$OUT"
 start=$(date +%s)
@@ -21,7 +24,7 @@ $NLC dataset build "$OUT/corpus" --out "$OUT/nlc-loops" --workers 2 --seed 0
 $NLC dataset stats "$OUT/nlc-loops"
 
 step "3/6 Table 2: train and score every baseline"
-$NLC reproduce table2 --data "$OUT/nlc-loops" --out "$OUT/table2" --epochs "$EPOCHS" --max-train-pairs "$TRAIN_PAIRS" --seed 0
+$NLC reproduce table2 --data "$OUT/nlc-loops" --out "$OUT/table2" --scale demo "${BUDGET[@]}" --seed 0
 
 step "4/6 listening-test stimuli from the rankings (the paper's five systems)"
 R="$OUT/table2/results"

@@ -153,3 +153,112 @@ def test_top_k_reads_na_when_no_query_has_more_than_k_candidates(coin):
     assert "n/a: Top 30, Top 50, because no query has more than 30 candidates" in table
     with pytest.raises(InputError, match="unknown negative"):
         reproduce.entries(["swap"])
+
+
+
+# ---- the training budget (--scale) ----------------------------------------------------------
+
+
+def _reproduce_parser():
+    from nlc.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.__class__.__name__ == "_SubParsersAction")
+    return sub.choices["reproduce"]
+
+
+def _scale_of(*flags):
+    """The budget ``reproduce table2 --data d FLAGS`` trains with (as its handler resolves it)."""
+    args = _reproduce_parser().parse_args(["table2", "--data", "d", *flags])
+    return reproduce.training_scale(args.scale, epochs=args.epochs, patience=args.patience,
+                                    max_train_pairs=args.max_train_pairs)
+
+
+def test_scale_presets_are_the_papers_budget_and_the_demos():
+    from nlc.baselines.train import TrainConfig
+
+    defaults = TrainConfig(model="cnn", negatives="random")
+    paper = reproduce.SCALES["paper"]
+    # The paper gives no epochs or early stopping: the documented training defaults stand in.
+    assert (paper.epochs, paper.patience, paper.max_train_pairs) == (defaults.epochs, defaults.patience, None)
+    assert reproduce.DEFAULT_SCALE == "paper" and reproduce.training_scale() is paper
+    demo = reproduce.SCALES["demo"]
+    assert (demo.epochs, demo.patience, demo.max_train_pairs) == (4, 3, 256)  # scripts/demo.sh's settings
+    assert reproduce.training_scale("demo", epochs=4) is demo  # a flag equal to the preset overrides nothing
+    mixed = reproduce.training_scale("paper", epochs=2)
+    assert (mixed.epochs, mixed.patience, mixed.max_train_pairs, mixed.overrides) == (2, 3, None, ("epochs",))
+    assert "scale paper with epochs overridden: at most 2 epochs" in mixed.describe()
+    assert "every training pair per epoch" in paper.describe()
+    assert reproduce.training_scale(mixed, max_train_pairs=8).overrides == ("epochs", "max_train_pairs")
+    with pytest.raises(InputError, match="unknown scale"):
+        reproduce.training_scale("huge")
+    with pytest.raises(InputError, match="epochs must be >= 1"):
+        reproduce.training_scale("demo", epochs=0)
+    with pytest.raises(InputError, match="max_train_pairs must be >= 1"):
+        reproduce.training_scale("paper", max_train_pairs=0)
+
+
+def test_scale_flag_chooses_the_preset_and_explicit_flags_override_it(capsys):
+    from nlc.benchmark.cli import SCALE_NAMES
+
+    assert SCALE_NAMES == tuple(reproduce.SCALES)
+    paper = _scale_of("--scale", "paper")
+    assert paper == reproduce.SCALES["paper"] and paper.max_train_pairs is None and paper.epochs == 10
+    assert _scale_of() == paper  # the command reproduces the paper unless told otherwise
+    assert _scale_of("--scale", "paper", "--epochs", "3").epochs == 3
+    demo = _scale_of("--scale", "demo", "--epochs", "7", "--max-train-pairs", "64")
+    assert (demo.name, demo.epochs, demo.patience, demo.max_train_pairs) == ("demo", 7, 3, 64)
+    assert demo.overrides == ("epochs", "max_train_pairs")
+    for bad, why in ((["--scale", "huge"], "invalid choice: 'huge'"), (["--epochs", "0"], "must be >= 1, got 0"),
+                     (["--max-train-pairs", "0"], "must be >= 1"), (["--patience", "-1"], "must be >= 1")):
+        with pytest.raises(SystemExit):
+            _scale_of(*bad)
+        assert why in capsys.readouterr().err
+    # The help restates the presets (the CLI does not import them, to keep --help fast): keep it true.
+    text = " ".join(_reproduce_parser().format_help().split())
+    for name, s in reproduce.SCALES.items():
+        pairs = "the whole train split every epoch" if s.max_train_pairs is None else f"{s.max_train_pairs} positive pairs"
+        epochs = f"at most {s.epochs} epochs, early stop after {s.patience}" if name == "paper" else f"{s.epochs} epochs of"
+        assert f"{name}: {epochs}" in text and pairs in text, name
+    assert "same early stop" in text and reproduce.SCALES["demo"].patience == reproduce.SCALES["paper"].patience
+
+
+def _stub_run(sub, protocol, **kw):
+    """A results file for ``run_benchmark``'s place: scoring is other tests' subject."""
+    res = _results(np.ones(8, bool), np.array([1, 2]), n_cand=4, name=kw["name"])
+    return res.model_copy(update={"dataset": res.dataset.model_copy(update={"content_hash": protocol.content_hash})})
+
+
+def test_reproduce_passes_the_budget_records_it_and_refuses_another(tiny_dataset, tmp_path, monkeypatch):
+    import nlc.baselines.train as train
+    import nlc.benchmark.ladder as ladder
+    from nlc.benchmark import run as run_module
+
+    seen = []
+
+    def fake_train(**kwargs):
+        seen.append({k: kwargs[k] for k in ("epochs", "patience", "max_train_pairs")})
+        raise InputError("not trained here")
+
+    monkeypatch.setattr(train, "train_baseline", fake_train)
+    monkeypatch.setattr(run_module, "run_benchmark", _stub_run)
+    monkeypatch.setattr(reproduce, "table2_png", lambda rows, path, **kw: path)
+    monkeypatch.setattr(ladder, "write_ladder", lambda *a, **kw: None)
+    out = tmp_path / "t2"
+    run = dict(data=tiny_dataset, out=out, negatives=["shift"], n_resamples=50)
+    table = reproduce.reproduce_table2(scale="demo", epochs=2, **run)
+    assert seen == [{"epochs": 2, "patience": 3, "max_train_pairs": 256}] * 2  # CNN and SNN
+    assert json.loads((out / reproduce.SCALE_FILE).read_text()) == {
+        "scale": "demo", "epochs": 2, "patience": 3, "max_train_pairs": 256, "overrides": ["epochs"]}
+    assert table.endswith("Training budget: scale demo with epochs overridden: at most 2 epochs per baseline, early "
+                          "stop after 3 epochs without a lower validation loss, 256 positive training pairs per epoch.")
+    assert "Training budget: scale demo" in (out / "table2_ci.md").read_text()
+
+    # Once a trained entry's results exist, another budget in the same folder is refused; the same one goes on.
+    R.save_results(_stub_run(None, run_module.open_protocol(tiny_dataset), name="cnn-shift"),
+                   out / "results" / "cnn-shift.json")
+    with pytest.raises(InputError, match="another budget"):
+        reproduce.reproduce_table2(scale="paper", **run)
+    seen.clear()
+    reproduce.reproduce_table2(scale="demo", epochs=2, **run)
+    assert seen == [{"epochs": 2, "patience": 3, "max_train_pairs": 256}]  # cnn-shift kept (resume), snn-shift retried
+    assert json.loads((out / reproduce.SCALE_FILE).read_text())["epochs"] == 2
