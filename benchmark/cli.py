@@ -151,11 +151,14 @@ def add_sandbox_options(p: argparse.ArgumentParser, *, always: bool = False) -> 
         p.add_argument("--sandbox", action="store_true",
                        help="run the submission in a bubblewrap sandbox: no network, no view of the dataset or "
                             "of your files, its own user and processes, the limits below (see docs/benchmark.md)")
-    p.add_argument("--timeout", type=float, default=3600.0, metavar="SECONDS",
+    from nlc.sandbox import SandboxLimits
+
+    limits = SandboxLimits()
+    p.add_argument("--timeout", type=float, default=limits.timeout_s, metavar="SECONDS",
                    help="sandbox: wall-clock limit of the whole run, in seconds")
-    p.add_argument("--memory-mb", type=int, default=16384, metavar="MIB",
+    p.add_argument("--memory-mb", type=int, default=limits.memory_mb, metavar="MIB",
                    help="sandbox: address-space limit of the submission, in MiB (0: none; CUDA needs 0)")
-    p.add_argument("--max-processes", type=_positive_int, default=256, metavar="N",
+    p.add_argument("--max-processes", type=_positive_int, default=limits.max_processes, metavar="N",
                    help="sandbox: number of processes and threads the submission may add")
 
 

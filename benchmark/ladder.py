@@ -33,6 +33,7 @@ import numpy as np
 from nlc.benchmark import results as R
 from nlc.benchmark.bootstrap import N_RESAMPLES
 from nlc.errors import InputError
+from nlc.loops.layout import KEY_TONICS
 
 REFERENCE_DIR: Path = Path(__file__).resolve().parents[1] / "baselines" / "submissions"
 """The shipped reference submissions (chroma and random rungs)."""
@@ -40,15 +41,14 @@ RUNGS: tuple[str, ...] = ("oracle", "chroma", "random")
 """Rung names, ceiling first."""
 N_KEYS: int = 24
 """Key classes of the oracle: 12 tonics x {major, minor}."""
-_TONICS = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
 
 def key_class(name: str) -> int:
     """``"D major"`` -> 2, ``"A minor"`` -> 21: the oracle's class of a key named in ``truth.json``."""
     parts = str(name).split()
-    if len(parts) != 2 or parts[0] not in _TONICS or parts[1] not in ("major", "minor"):
-        raise InputError(f"truth.json: key {name!r} is not '<tonic> major|minor' (tonic one of {_TONICS})")
-    return _TONICS.index(parts[0]) + (12 if parts[1] == "minor" else 0)
+    if len(parts) != 2 or parts[0] not in KEY_TONICS or parts[1] not in ("major", "minor"):
+        raise InputError(f"truth.json: key {name!r} is not '<tonic> major|minor' (tonic one of {KEY_TONICS})")
+    return KEY_TONICS.index(parts[0]) + (12 if parts[1] == "minor" else 0)
 
 
 def sample_digest(loop: np.ndarray) -> bytes:
@@ -105,7 +105,8 @@ def key_oracle(dataset, truth: Mapping[str, Mapping[str, object]] | None = None)
                          f"e.g. FMA): the ladder's oracle needs the corpus truth")
     tables = (dataset.classification(), dataset.ranking())
     ids = sorted({str(i) for t in tables for c in ("query_id", "candidate_id") for i in t[c]})
-    song = dict(zip(dataset.loops()["loop_id"], dataset.loops()["song_id"]))
+    loops = dataset.loops()
+    song = dict(zip(loops["loop_id"], loops["song_id"]))
     keys: dict[bytes, int] = {}
     for start in range(0, len(ids), 256):
         chunk = ids[start:start + 256]

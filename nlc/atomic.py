@@ -79,11 +79,16 @@ def write_text(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-
     return Path(path)
 
 
+def json_text(obj: Any, *, indent: int | None = 2, sort_keys: bool = True) -> str:
+    """``obj`` as the JSON text :func:`write_json` writes (final newline included)."""
+    return json.dumps(obj, indent=indent, sort_keys=sort_keys, ensure_ascii=False) + "\n"
+
+
 def write_json(path: str | os.PathLike[str], obj: Any, *, indent: int | None = 2, sort_keys: bool = True) -> Path:
     """Write ``obj`` as UTF-8 JSON plus a final newline, atomically; by default indented and
     key-sorted, so the same object always gives the same bytes. Non-ASCII text (artists,
     titles, board names) is written as itself, not as ``\\u`` escapes."""
-    return write_text(path, json.dumps(obj, indent=indent, sort_keys=sort_keys, ensure_ascii=False) + "\n")
+    return write_text(path, json_text(obj, indent=indent, sort_keys=sort_keys))
 
 
 @contextmanager

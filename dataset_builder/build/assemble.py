@@ -119,6 +119,15 @@ def make_loop_reader(work: WorkDir):
     return loop_wav
 
 
+def _released_truth(truth: Mapping[str, Mapping[str, Any]] | None,
+                    pairs: pd.DataFrame) -> dict[str, dict[str, Any]] | None:
+    """The corpus truth of the songs the release holds (None stays None)."""
+    if truth is None:
+        return None
+    released = set(pairs["song_id"].astype(str))
+    return {k: dict(v) for k, v in truth.items() if k in released}
+
+
 def assemble(work: WorkDir, songs: pd.DataFrame, out: str | os.PathLike[str], *, seed: int, n_test: int = 100,
              report: Mapping[str, Any], truth: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """Split the pairs, freeze the protocol and write the dataset folder; returns protocol.json.
@@ -172,5 +181,4 @@ def assemble(work: WorkDir, songs: pd.DataFrame, out: str | os.PathLike[str], *,
     full_report["clips"] = clip_report(work, songs, all_pairs)
     return write_release(out, pairs=pairs, loop_wav=make_loop_reader(work), classification=classification,
                          ranking=ranking, seed=seed, build_report=full_report,
-                         truth=None if truth is None else {k: dict(v) for k, v in truth.items()
-                                                           if k in set(pairs["song_id"].astype(str))})
+                         truth=_released_truth(truth, pairs))

@@ -173,11 +173,11 @@ def corpus_song_truth(corpus: str | os.PathLike[str], song_ids: list[str]) -> di
     The benchmark's validity ladder scores an oracle from it (:mod:`nlc.benchmark.ladder`).
     """
     from nlc.dataset_builder.corpus.truth import read_truth
+    from nlc.loops.layout import key_name
 
     root = Path(corpus) / "ground_truth"
     if not root.is_dir():
         return None
-    names = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
     out: dict[str, dict[str, Any]] = {}
     for song_id in song_ids:
         if not (root / song_id / "truth.json").is_file():
@@ -186,7 +186,7 @@ def corpus_song_truth(corpus: str | os.PathLike[str], song_ids: list[str]) -> di
         entry: dict[str, Any] = {"tempo": float(truth["tempo"])}
         key = truth.get("key")
         if isinstance(key, dict) and "root" in key and "mode" in key:
-            entry["key"] = f"{names[int(key['root']) % 12]} {key['mode']}"
+            entry["key"] = key_name(int(key["root"]), str(key["mode"]))
         out[song_id] = entry
     return out or None
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 
+from nlc.loops.layout import key_name
 from nlc.spec import BEAT_SAMPLES, LOOP_SAMPLES, SAMPLE_RATE
 
 TINY_SONGS: int = 20
@@ -36,7 +37,6 @@ _RAW = {"cc-by": "Attribution 4.0 International",
 
 MAJOR_SCALE: tuple[int, ...] = (0, 2, 4, 5, 7, 9, 11)
 """Semitones of the major scale: a keyed song's bass notes and chord roots come from it."""
-KEY_NAMES: tuple[str, ...] = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
 
 def synth_loop(role: str, *, rng: np.random.Generator, key: int | None = None) -> np.ndarray:
@@ -103,7 +103,7 @@ def make_records(work_root: Path, *, n_songs: int = TINY_SONGS, seed: int = TINY
         tempo = float(rng.uniform(80, 110))
         files["summary.json"] = json.dumps({"song_id": song_id, "tempo": tempo, "n_bars": 16, "loops": ids}).encode()
         if key is not None:
-            truth[song_id] = {"tempo": tempo, "key": f"{KEY_NAMES[key]} major"}
+            truth[song_id] = {"tempo": tempo, "key": key_name(key, "major")}
         buf = io.BytesIO()
         np.save(buf, np.ones((16, len(ids)), dtype=np.float32))
         files["layout.npy"] = buf.getvalue()

@@ -92,14 +92,13 @@ def track_downbeats(audio: np.ndarray, *, sr: int, beats_per_bar: tuple[int, ...
     (tempo, beats, downbeats)
         Tempo in BPM (median inter-beat interval), beat and downbeat times in seconds.
     """
-    madmom = import_madmom()
+    import_madmom()  # the alias must be in place before any madmom module loads
     from madmom.audio.signal import Signal
     from madmom.features.downbeats import DBNDownBeatTrackingProcessor, RNNDownBeatProcessor
 
     signal = Signal(np.asarray(audio, dtype=np.float32), sample_rate=sr, num_channels=1)
     activations = RNNDownBeatProcessor()(signal)
     tracked = DBNDownBeatTrackingProcessor(beats_per_bar=list(beats_per_bar), fps=FPS)(activations)
-    del madmom
     if len(tracked) < 2:
         raise InputError("madmom found fewer than two beats")
     beats = tracked[:, 0].astype(np.float64)

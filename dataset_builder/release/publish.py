@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nlc.atomic import write_json
+from nlc.atomic import json_text
 from nlc.errors import InputError, NLCError
 
 from nlc.loops.reader import LoopsDataset, open_dataset
@@ -84,6 +84,8 @@ class UploadPlan:
     commit_message: str
     groups: tuple[str, ...] = ()
     """The license groups uploaded (the frozen protocol always is)."""
+    generated: tuple[tuple[str, bytes], ...] = ()
+    """``(path, bytes)`` of the files written for this upload (its card and ``protocol.json``)."""
 
     @property
     def total_bytes(self) -> int:
@@ -152,12 +154,14 @@ def published_info(info: Mapping[str, Any], groups: Sequence[str]) -> dict[str, 
     An upload of every group is the build itself, so it gets the build's own record."""
     if sorted(groups) == sorted(info["groups"]):
         return dict(info)  # the whole build: its own record
-    shards = published_files(info, groups)
+    shards = set(published_files(info, groups))
     view = dict(info)
     view["groups"] = list(groups)
     view["data_files"] = {g: info["data_files"][g] for g in groups}
-    view["loop_files"] = {g: {s: [r for r in t if r in shards] for s, t in info["loop_files"][g].items()}
-                          for g in info["loop_files"] if any(r in shards for t in info["loop_files"][g].values() for r in t)}
+    loop_files = {g: {s: [r for r in paths if r in shards] for s, paths in table.items()}
+                  for g, table in info["loop_files"].items()}  # a group not uploaded keeps its protocol loops
+    view["loop_files"] = {g: {s: paths for s, paths in table.items() if paths}
+                          for g, table in loop_files.items() if any(table.values())}
     view["counts"] = {**info["counts"], "groups": {g: info["counts"]["groups"][g] for g in groups}}
     view["files"] = {rel: h for rel, h in info["files"].items() if rel in shards}
     data = {rel: h for rel, h in view["files"].items() if rel.startswith((f"{DATA_DIR}/", f"{LOOPS_DIR}/"))}
@@ -168,66 +172,55 @@ def published_info(info: Mapping[str, Any], groups: Sequence[str]) -> dict[str, 
 
 def plan_publish(path: str | os.PathLike[str], *, repo_id: str, private: bool = False,
                  revision: str | None = None, groups: Sequence[str] | None = None, api: Any = None) -> UploadPlan:
-    """Verify the folder and list what :func:`publish` would send; never contacts the Hub."""
+    """Verify the folder and list what :func:`publish` would send; never contacts the Hub.
+
+    The view's card and ``protocol.json`` are rendered here, once; :func:`stage_upload` writes them."""
+    import pandas as pd
+
+    from nlc.dataset_builder.release.card import render_card
+
     root = Path(path)
     check_repo_id(repo_id)
     dataset = open_dataset(root, verify=True)
     if not (root / CARD).is_file():
         raise InputError(f"{root}: no {CARD} dataset card; rebuild the folder with `nlc-bench dataset build`")
     chosen = publish_groups(dataset, groups)
-    shards = published_files(_raw_info(root), chosen)
-    files = tuple(sorted([(name, (root / name).stat().st_size) for name in (*shards, BUILD_REPORT)]
-                         + [(CARD, len(_view_card(root, dataset, chosen).encode())),
-                            (PROTOCOL_JSON, len(_view_info_bytes(root, chosen)))]))
+    info = json.loads((root / PROTOCOL_JSON).read_text())
+    view = published_info(info, chosen)
+    pairs = pd.concat([dataset.pairs(s).assign(split=s) for s in SPLITS], ignore_index=True)
+    report = json.loads((root / BUILD_REPORT).read_text())
+    generated = ((CARD, render_card(view, pairs, report, groups=chosen).encode()),
+                 (PROTOCOL_JSON, json_text(view).encode()))
+    copied = [(name, (root / name).stat().st_size) for name in (*published_files(info, chosen), BUILD_REPORT)]
+    files = tuple(sorted(copied + [(name, len(data)) for name, data in generated]))
     totals = [dataset.info.counts["groups"][g]["total"] for g in chosen]
     total = {k: sum(t[k] for t in totals) for k in ("pairs", "loops", "songs")}
     message = (f"nlc-loops: {total['pairs']} pairs, {total['loops']} loops, {total['songs']} songs; "
                f"groups {', '.join(chosen)} (protocol {dataset.info.protocol_version}, {dataset.info.content_hash[:12]})")
     return UploadPlan(root=root, repo_id=repo_id, revision=revision, private=private, files=files,
-                      tag=f"{TAG_PREFIX}{dataset.info.protocol_version}", commit_message=message, groups=tuple(chosen))
-
-
-def _raw_info(root: Path) -> dict[str, Any]:
-    return json.loads((root / PROTOCOL_JSON).read_text())
-
-
-def _view_info_bytes(root: Path, groups: Sequence[str]) -> bytes:
-    return (json.dumps(published_info(_raw_info(root), groups), indent=2, sort_keys=True, ensure_ascii=False)
-            + "\n").encode()
-
-
-def _view_card(root: Path, dataset: LoopsDataset, groups: Sequence[str]) -> str:
-    """The card of the upload, rendered from the build as the build renders it."""
-    import pandas as pd
-
-    from nlc.dataset_builder.release.card import render_card
-
-    report = json.loads((root / BUILD_REPORT).read_text())
-    pairs = pd.concat([dataset.pairs(s).assign(split=s) for s in SPLITS], ignore_index=True)
-    return render_card(published_info(_raw_info(root), groups), pairs, report, groups=groups)
+                      tag=f"{TAG_PREFIX}{dataset.info.protocol_version}", commit_message=message,
+                      groups=tuple(chosen), generated=generated)
 
 
 def stage_upload(plan: UploadPlan) -> Path:
     """Hard-link the upload's files into a new ``.<name>.publish-*/`` beside the folder (copy if linking fails).
 
-    Returns the staging folder; the card and ``protocol.json`` there are the view's."""
+    Returns the staging folder; the card and ``protocol.json`` there are the view's (``plan.generated``)."""
     import tempfile
 
     # a folder of its own per upload: two publishes of one build never share (or delete) a staging folder
     staging = Path(tempfile.mkdtemp(prefix=f".{plan.root.name}.publish-", dir=plan.root.parent))
-    dataset = open_dataset(plan.root, verify=False)
+    generated = dict(plan.generated)
     for name, _ in plan.files:
         target = staging / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        if name == CARD:
-            target.write_text(_view_card(plan.root, dataset, plan.groups))
-        elif name == PROTOCOL_JSON:
-            write_json(target, published_info(_raw_info(plan.root), plan.groups))
-        else:
-            try:
-                os.link(plan.root / name, target)
-            except OSError:
-                shutil.copy2(plan.root / name, target)
+        if name in generated:
+            target.write_bytes(generated[name])
+            continue
+        try:
+            os.link(plan.root / name, target)
+        except OSError:
+            shutil.copy2(plan.root / name, target)
     return staging
 
 

@@ -231,7 +231,8 @@ def write_release(out: str | os.PathLike[str], *, pairs: pd.DataFrame, loop_wav:
             files[TRUTH_JSON] = file_sha256(staging / TRUTH_JSON)
         by_group = {g: split_counts(pairs[pairs["license"] == g]) for g in layout}
         loop_bytes = sum((staging / rel).stat().st_size for g in loop_layout.values() for p in g.values() for rel in p)
-        n_loops = split_counts(pairs)["total"]["loops"]
+        counts = split_counts(pairs)
+        n_loops = counts["total"]["loops"]
         info = {
             "protocol_version": PROTOCOL_VERSION,
             "content_hash": protocol_hash(read_protocol_table(staging / protocol_files["classification"]),
@@ -239,7 +240,7 @@ def write_release(out: str | os.PathLike[str], *, pairs: pd.DataFrame, loop_wav:
             "dataset_fingerprint": fingerprint(data_files),
             "seed": int(seed),
             "counts": {
-                "splits": split_counts(pairs),
+                "splits": counts,
                 "groups": by_group,
                 "classification_items": int(len(classification)),
                 "ranking_items": int(len(ranking)),

@@ -35,6 +35,13 @@ BUILD_REPORT = "build_report.json"
 CARD = "README.md"
 TRUTH_JSON = "truth.json"
 """Ground truth of a synthetic or lmms build, per song id (``tempo``, ``key``); absent for FMA."""
+KEY_TONICS: tuple[str, ...] = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+"""Tonic names of a ``truth.json`` key, by semitone above C: a key is written ``"<tonic> major|minor"``."""
+
+
+def key_name(tonic: int, mode: str) -> str:
+    """A key as ``truth.json`` writes it: ``key_name(2, "major") == "D major"``."""
+    return f"{KEY_TONICS[int(tonic) % 12]} {mode}"
 LOOPS_CONFIG_SUFFIX = "-loops"
 """A group's loop config is ``<group>-loops``; the protocol's is ``protocol-loops``."""
 PROTOCOL_LOOP_SPLITS: tuple[str, ...] = ("validation", "test")
