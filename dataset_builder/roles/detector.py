@@ -128,6 +128,37 @@ def _spectral_features(magnitude: np.ndarray, freqs: np.ndarray) -> list[float]:
             float(chroma.max(axis=0) @ w), float(entropy @ w), float(np.mean(np.diff(frame_db) > 6.0)), *contrast]
 
 
+def _median_rows(S: np.ndarray, size: int) -> np.ndarray:
+    """``scipy.ndimage.median_filter(S, size=(1, size), mode="reflect")`` of a 2-D array, bit for bit.
+
+    A median is one of the window's own values, so a plain selection over the same windows
+    (numpy's ``"symmetric"`` padding is ndimage's ``"reflect"``) gives exactly ndimage's
+    output, at a third of the CPU: ndimage's generic N-D rank filter (the path it takes for
+    2-D input) spent 28 ms per loop spectrogram, a quarter of a build's per-song CPU.
+    """
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    half = size // 2
+    windows = sliding_window_view(np.pad(S, ((0, 0), (half, half)), mode="symmetric"), size, axis=-1)
+    return np.partition(windows, half, axis=-1)[..., half]
+
+
+def _hpss(S: np.ndarray, *, kernel_size: int = 31, margin: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """``librosa.decompose.hpss(S, kernel_size=kernel_size, margin=margin)`` of a real 2-D
+    spectrogram, bit for bit, with its two median filters done by :func:`_median_rows`
+    (the rest is librosa's code: same soft masks, same products)."""
+    import librosa
+
+    harm = np.empty_like(S)
+    harm[:] = _median_rows(S, kernel_size)  # along time (librosa's harm_shape (1, k))
+    perc = np.empty_like(S)
+    perc[:] = _median_rows(np.ascontiguousarray(S.T), kernel_size).T  # along frequency ((k, 1))
+    split_zeros = margin == 1
+    mask_harm = librosa.util.softmask(harm, perc * margin, power=2.0, split_zeros=split_zeros)
+    mask_perc = librosa.util.softmask(perc, harm * margin, power=2.0, split_zeros=split_zeros)
+    return (S * mask_harm) * 1, (S * mask_perc) * 1  # librosa's ``* phase``, phase = 1 for real S
+
+
 def _loop_features(y: np.ndarray) -> np.ndarray:
     import librosa
 
@@ -138,7 +169,7 @@ def _loop_features(y: np.ndarray) -> np.ndarray:
     low_share = float(power[freqs < LOW_HZ].sum()) / total
     # HPSS on the linear spectrum below 5 kHz: the bins that hold notes and drum bodies,
     # at a quarter of the cost of the full spectrum (mel bands blur low partials together).
-    harmonic, percussive = librosa.decompose.hpss(power[freqs < _HPSS_MAX_HZ], margin=1.0)
+    harmonic, percussive = _hpss(power[freqs < _HPSS_MAX_HZ], margin=1.0)  # = librosa.decompose.hpss
     percussive_share = float(percussive.sum() / max(float(harmonic.sum() + percussive.sum()), 1e-20))
 
     z = librosa.resample(y, orig_sr=SAMPLE_RATE, target_sr=_PITCH_SR, res_type="soxr_hq")

@@ -223,3 +223,20 @@ def test_process_song_turns_a_bad_song_into_a_one_line_failure(tmp_path: Path) -
     assert missing["cpu_seconds"] >= 0
     bad_id = process_song({"song_id": ".hidden", "audio_path": str(tmp_path / "none.wav"), "subset": "full"})
     assert not bad_id["ok"] and "invalid song_id" in bad_id["reason"]
+
+
+def test_local_workers_keep_one_thread_but_not_dasks_malloc_trim(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dask's MALLOC_TRIM_THRESHOLD_=65536 cost a fifth of the per-song CPU in page faults
+    (builder._client); its one-thread BLAS/OpenMP settings are kept."""
+    from nlc.dataset_builder.build.builder import _client
+
+    for name in ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)  # the environment would win over Dask's settings
+    client, cluster = _client(1, None)
+    try:
+        env = next(iter(client.run(lambda: {k: os.environ.get(k) for k in (
+            "MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}).values()))
+    finally:
+        client.close()
+        cluster.close()
+    assert env == {"MALLOC_TRIM_THRESHOLD_": None, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}

@@ -124,3 +124,36 @@ def test_spleeter_roles_from_stem_energies():
                 {"vocals": 0.0, "drums": 0.0, "bass": 0.0, "other": 0.0}]
     assert roles_from_energies(energies) == ["drum", "bass", "other", "other"]
     assert set(ROLES) == {"drum", "bass", "other"}
+
+
+@pytest.mark.parametrize("shape", [(232, 173), (40, 3), (5, 7), (1, 1)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("margin", [1.0, 2.0])
+def test_fast_hpss_is_librosas_bit_for_bit(shape, dtype, margin):
+    """The role detector's HPSS replaces ndimage's 2-D median filter by an exact selection: it
+    must give librosa's bytes (the role features, hence every release, depend on them),
+    with zero rows/columns (softmask's split_zeros) and windows wider than the array."""
+    import librosa
+
+    from nlc.dataset_builder.roles.detector import _hpss
+
+    rng = np.random.default_rng(sum(shape))
+    S = (rng.random(shape) ** 3).astype(dtype)
+    S[:, ::3] = 0
+    S[::4] = 0
+    S[1::5] = np.round(S[1::5], 1)  # ties
+    expected = librosa.decompose.hpss(S, margin=margin)
+    for got, want in zip(_hpss(S, margin=margin), expected):
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+
+
+def test_fast_hpss_matches_librosa_on_loop_spectra():
+    import librosa
+
+    from nlc.dataset_builder.roles.detector import _FRAME, _HOP, _HPSS_MAX_HZ, _hpss
+
+    freqs = librosa.fft_frequencies(sr=SAMPLE_RATE, n_fft=_FRAME)
+    for y in (_drum_loop(), _bass_loop(), _pad_loop()):
+        S = (np.abs(librosa.stft(y, n_fft=_FRAME, hop_length=_HOP)) ** 2)[freqs < _HPSS_MAX_HZ]
+        for got, want in zip(_hpss(S, margin=1.0), librosa.decompose.hpss(S, margin=1.0)):
+            assert got.tobytes() == want.tobytes()
