@@ -7,6 +7,7 @@ Both write an FMA-shaped folder (``fma_metadata/tracks.csv``, ``fma_full/NNN/NNN
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from nlc.cli import add_json_option, console
@@ -22,7 +23,7 @@ def _synth(args: argparse.Namespace) -> int:
 
     out = console(args)
     report = build_synth_corpus(args.out, n_songs=args.songs, seed=args.seed, first_track_id=args.first_id,
-                                progress=out.progress)
+                                workers=args.workers, progress=out.progress)
     lines = [_summary(report)] + [f"failed {tid}: {reason}" for tid, reason in report["failed"].items()]
     out.report("\n".join(lines), report)
     return 1 if report["failed"] else 0
@@ -64,6 +65,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     synth.add_argument("--songs", type=int, default=100, help="number of songs to render (songs)")
     synth.add_argument("--seed", type=int, default=0, help="corpus seed; same seed, identical files")
     synth.add_argument("--first-id", type=int, default=1, help="track id of the first song (6-digit ids)")
+    synth.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                       help="processes rendering songs at once (the files are the same for any number)")
     add_json_option(synth, help="print the corpus report (songs done, skipped, failed with reasons, seconds) "
                     "as one JSON document on stdout")
     synth.set_defaults(handler=_synth)

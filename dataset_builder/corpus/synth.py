@@ -163,8 +163,17 @@ def write_metadata(out: Path, track_ids: list[int], *, seed: int) -> Path:
     return write_tracks_csv(out / TRACKS_CSV, rows)
 
 
+def _render_song(out: Path, track_id: int, seed: int) -> str | None:
+    """Render one song to disk: ``None`` when done, else why it failed (one line; a worker's result)."""
+    try:
+        render_to_disk(out, track_id, seed=seed)
+    except (OSError, ValueError, FloatingPointError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
 def build_synth_corpus(out: str | os.PathLike[str], *, n_songs: int = 100, seed: int = 0, first_track_id: int = 1,
-                       progress: bool = True) -> dict[str, Any]:
+                       workers: int = 1, progress: bool = True) -> dict[str, Any]:
     """Render ``n_songs`` synthetic songs into ``out`` (resumable; see module docstring).
 
     Parameters
@@ -177,6 +186,9 @@ def build_synth_corpus(out: str | os.PathLike[str], *, n_songs: int = 100, seed:
         Corpus seed; song ``t`` depends only on ``(seed, t)``.
     first_track_id : int, default 1
         First track id.
+    workers : int, default 1
+        Processes rendering songs at once. A song depends only on ``(seed, track id)``, so the
+        files are the same bytes for any number of workers.
     progress : bool, default True
         Show a tqdm progress bar.
 
@@ -191,23 +203,43 @@ def build_synth_corpus(out: str | os.PathLike[str], *, n_songs: int = 100, seed:
 
     if n_songs < 1:
         raise InputError(f"--songs must be at least 1, got {n_songs}")
+    if workers < 1:
+        raise InputError(f"--workers must be at least 1, got {workers}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     ids = list(range(first_track_id, first_track_id + n_songs))
     report: dict[str, Any] = {"corpus": "synth", "seed": seed, "done": [], "skipped": [], "failed": {}}
     start = time.perf_counter()
+    failed: dict[int, str] = {}
     try:
-        for tid in tqdm(ids, desc="synth songs", unit="song", disable=not progress):
-            if is_done(out, tid, seed=seed):
-                report["skipped"].append(tid)
-                continue
-            try:
-                render_to_disk(out, tid, seed=seed)
-                report["done"].append(tid)
-            except (OSError, ValueError, FloatingPointError) as exc:
-                report["failed"][str(tid)] = f"{type(exc).__name__}: {exc}"
+        todo = [tid for tid in ids if not is_done(out, tid, seed=seed)]
+        report["skipped"] = [tid for tid in ids if tid not in set(todo)]
+        with tqdm(total=len(ids), initial=len(ids) - len(todo), desc="synth songs", unit="song",
+                  disable=not progress) as bar:
+            if workers == 1 or len(todo) < 2:
+                results = (_render_song(out, tid, seed) for tid in todo)
+                for tid, reason in zip(todo, results):
+                    if reason is not None:
+                        failed[tid] = reason
+                    bar.update(1)
+            else:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor, as_completed
+
+                # spawn: a fresh interpreter per worker, never a fork of a threaded parent
+                with ProcessPoolExecutor(max_workers=min(workers, len(todo)),
+                                         mp_context=multiprocessing.get_context("spawn")) as pool:
+                    futures = {pool.submit(_render_song, out, tid, seed): tid for tid in todo}
+                    for future in as_completed(futures):
+                        reason = future.result()
+                        if reason is not None:
+                            failed[futures[future]] = reason
+                        bar.update(1)
     finally:
         finished = [t for t in ids if is_done(out, t, seed=seed)]
+        skipped = set(report["skipped"])
+        report["done"] = [t for t in finished if t not in skipped]
+        report["failed"] = {str(t): failed[t] for t in sorted(failed)}
         if finished:
             write_metadata(out, finished, seed=seed)
             write_corpus_record(out, synth_record(finished, seed=seed))

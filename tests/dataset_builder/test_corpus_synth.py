@@ -97,6 +97,17 @@ def test_same_seed_identical_files_and_resume(tmp_path, corpus):
     assert (a.tempo, a.kinds, a.layout.tobytes(), a.harmony) != (b.tempo, b.kinds, b.layout.tobytes(), b.harmony)
 
 
+def test_workers_write_the_same_bytes(tmp_path, corpus):
+    report = build_synth_corpus(tmp_path, n_songs=4, seed=3, workers=2, progress=False)
+    assert report["done"] == [1, 2, 3, 4] and report["failed"] == {}
+    for tid in range(1, 5):
+        assert audio_path(tmp_path, tid).read_bytes() == audio_path(corpus, tid).read_bytes()
+    for name in ("fma_metadata/tracks.csv", "corpus.json", "ground_truth/000004/truth.json"):
+        assert (tmp_path / name).read_bytes() == (corpus / name).read_bytes()
+    with pytest.raises(InputError, match="workers"):
+        build_synth_corpus(tmp_path, n_songs=1, workers=0, progress=False)
+
+
 def test_every_combination_holds_every_subset():
     rng = np.random.default_rng(0)
     layout = make_layout("every_combination", ("drums", "bass", "pad"), (1, 1, 1), rng=rng)
