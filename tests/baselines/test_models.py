@@ -65,6 +65,43 @@ def test_contrastive_loss_values():
     assert pairwise_distance(a, b).item() == pytest.approx(5.0)
 
 
+@pytest.mark.parametrize("k", [2, 3, 4])
+def test_fast_max_pool_equals_torch_max_pool(k):
+    from nlc.baselines.skeleton import MaxPool
+
+    x = torch.randn(2, 3, 173, 128)
+    torch.testing.assert_close(MaxPool(k)(x), torch.nn.MaxPool2d(k)(x), rtol=0, atol=0)
+    x.requires_grad_(True)  # the training path (torch's pooling, for its backward): same values
+    torch.testing.assert_close(MaxPool(k)(x), torch.nn.MaxPool2d(k)(x), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("k,kernel", [(2, 3), (3, 3), (2, 5)])
+def test_pooled_conv_equals_conv_then_pool(k, kernel):
+    from nlc.baselines.skeleton import MaxPool, pooled_conv2d
+
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(2, 6, kernel, padding=kernel // 2)
+    x = torch.randn(3, 2, 37, 22, requires_grad=True)
+    fused = pooled_conv2d(x, conv, k=k)
+    torch.testing.assert_close(fused, MaxPool(k)(conv(x)), rtol=1e-6, atol=1e-6)
+    fused.sum().backward()  # trains through it too
+    assert x.grad is not None and torch.isfinite(x.grad).all()
+    with pytest.raises(InputError, match="same"):
+        pooled_conv2d(x, torch.nn.Conv2d(2, 6, 3, padding=0), k=k)
+
+
+@pytest.mark.parametrize("kind", ["cnn", "snn"])
+def test_skeleton_forward_equals_its_layers_run_in_order(kind):
+    model = (PairCNN if kind == "cnn" else SiameseNet)().eval()
+    x = torch.randn(4, N_FRAMES, N_MELS) * 20 - 40
+    skeleton = model.skeleton
+    plain = skeleton.fc(skeleton.conv(x.unsqueeze(1)))
+    with torch.no_grad():
+        torch.testing.assert_close(skeleton(x), plain, rtol=1e-5, atol=1e-5)
+    # with gradients on, forward takes the plain path (torch pooling): same values
+    torch.testing.assert_close(skeleton(x), plain, rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize("kind", ["cnn", "snn"])
 def test_channels_last_layout_changes_no_value_and_loads_any_layout(kind):
     make = PairCNN if kind == "cnn" else SiameseNet
