@@ -164,10 +164,16 @@ def write_metadata(out: Path, track_ids: list[int], *, seed: int) -> Path:
 
 
 def _render_song(out: Path, track_id: int, seed: int) -> str | None:
-    """Render one song to disk: ``None`` when done, else why it failed (one line; a worker's result)."""
+    """Render one song to disk: ``None`` when done, else why it failed (one line; a worker's result).
+
+    libsndfile reports a failed write (a full disk, seen) as ``soundfile.SoundFileError``, a
+    RuntimeError, not an OSError; it is the song's failure like any other, not the run's.
+    """
+    import soundfile
+
     try:
         render_to_disk(out, track_id, seed=seed)
-    except (OSError, ValueError, FloatingPointError) as exc:
+    except (OSError, ValueError, FloatingPointError, soundfile.SoundFileError) as exc:
         return f"{type(exc).__name__}: {exc}"
     return None
 

@@ -108,6 +108,23 @@ def test_workers_write_the_same_bytes(tmp_path, corpus):
         build_synth_corpus(tmp_path, n_songs=1, workers=0, progress=False)
 
 
+def test_a_song_that_cannot_be_written_is_recorded_and_the_rest_finish(tmp_path, monkeypatch):
+    import nlc.dataset_builder.corpus.synth as synth
+
+    real = synth.render_to_disk
+
+    def disk_full_on_song_2(out, track_id, *, seed):
+        if track_id == 2:
+            raise sf.LibsndfileError(0, prefix="Error opening 'stems/perc.wav': ")
+        return real(out, track_id, seed=seed)
+
+    monkeypatch.setattr(synth, "render_to_disk", disk_full_on_song_2)
+    report = build_synth_corpus(tmp_path, n_songs=3, seed=3, progress=False)
+    assert report["done"] == [1, 3] and list(report["failed"]) == ["2"]
+    assert report["failed"]["2"].startswith("LibsndfileError")
+    assert json.loads((tmp_path / "corpus_report.json").read_text())["n_finished"] == 2
+
+
 def test_every_combination_holds_every_subset():
     rng = np.random.default_rng(0)
     layout = make_layout("every_combination", ("drums", "bass", "pad"), (1, 1, 1), rng=rng)
