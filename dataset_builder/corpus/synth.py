@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -178,6 +179,21 @@ def _render_song(out: Path, track_id: int, seed: int) -> str | None:
     return None
 
 
+def _render_songs(out: Path, track_ids: list[int], *, seed: int, workers: int) -> Iterator[tuple[int, str | None]]:
+    """``(track id, why it failed or None)`` for each song as it is rendered, by ``workers`` processes."""
+    if workers == 1 or len(track_ids) < 2:
+        yield from ((tid, _render_song(out, tid, seed)) for tid in track_ids)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # spawn: a fresh interpreter per worker, never a fork of a threaded parent
+    with ProcessPoolExecutor(max_workers=min(workers, len(track_ids)),
+                             mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(_render_song, out, tid, seed): tid for tid in track_ids}
+        yield from ((futures[future], future.result()) for future in as_completed(futures))
+
+
 def build_synth_corpus(out: str | os.PathLike[str], *, n_songs: int = 100, seed: int = 0, first_track_id: int = 1,
                        workers: int = 1, progress: bool = True) -> dict[str, Any]:
     """Render ``n_songs`` synthetic songs into ``out`` (resumable; see module docstring).
@@ -219,28 +235,14 @@ def build_synth_corpus(out: str | os.PathLike[str], *, n_songs: int = 100, seed:
     failed: dict[int, str] = {}
     try:
         todo = [tid for tid in ids if not is_done(out, tid, seed=seed)]
-        report["skipped"] = [tid for tid in ids if tid not in set(todo)]
+        pending = set(todo)
+        report["skipped"] = [tid for tid in ids if tid not in pending]
         with tqdm(total=len(ids), initial=len(ids) - len(todo), desc="synth songs", unit="song",
                   disable=not progress) as bar:
-            if workers == 1 or len(todo) < 2:
-                results = (_render_song(out, tid, seed) for tid in todo)
-                for tid, reason in zip(todo, results):
-                    if reason is not None:
-                        failed[tid] = reason
-                    bar.update(1)
-            else:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor, as_completed
-
-                # spawn: a fresh interpreter per worker, never a fork of a threaded parent
-                with ProcessPoolExecutor(max_workers=min(workers, len(todo)),
-                                         mp_context=multiprocessing.get_context("spawn")) as pool:
-                    futures = {pool.submit(_render_song, out, tid, seed): tid for tid in todo}
-                    for future in as_completed(futures):
-                        reason = future.result()
-                        if reason is not None:
-                            failed[futures[future]] = reason
-                        bar.update(1)
+            for tid, reason in _render_songs(out, todo, seed=seed, workers=workers):
+                if reason is not None:
+                    failed[tid] = reason
+                bar.update(1)
     finally:
         finished = [t for t in ids if is_done(out, t, seed=seed)]
         skipped = set(report["skipped"])

@@ -149,14 +149,12 @@ def _hpss(S: np.ndarray, *, kernel_size: int = 31, margin: float = 1.0) -> tuple
     (the rest is librosa's code: same soft masks, same products)."""
     import librosa
 
-    harm = np.empty_like(S)
-    harm[:] = _median_rows(S, kernel_size)  # along time (librosa's harm_shape (1, k))
-    perc = np.empty_like(S)
-    perc[:] = _median_rows(np.ascontiguousarray(S.T), kernel_size).T  # along frequency ((k, 1))
+    harm = _median_rows(S, kernel_size)  # along time (librosa's harm_shape (1, k))
+    perc = _median_rows(np.ascontiguousarray(S.T), kernel_size).T  # along frequency ((k, 1))
     split_zeros = margin == 1
     mask_harm = librosa.util.softmask(harm, perc * margin, power=2.0, split_zeros=split_zeros)
     mask_perc = librosa.util.softmask(perc, harm * margin, power=2.0, split_zeros=split_zeros)
-    return (S * mask_harm) * 1, (S * mask_perc) * 1  # librosa's ``* phase``, phase = 1 for real S
+    return S * mask_harm, S * mask_perc  # librosa multiplies by the phase, 1 for a real S
 
 
 def _loop_features(y: np.ndarray) -> np.ndarray:
