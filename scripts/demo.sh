@@ -22,7 +22,10 @@ step "1/6 synthetic corpus: $SONGS songs"
 $NLC corpus synth --songs "$SONGS" --seed 0 "$OUT/corpus"
 
 step "2/6 nlc-loops dataset (extraction, splits, frozen protocol)"
-$NLC dataset build "$OUT/corpus" --out "$OUT/nlc-loops" --workers 2 --seed 0
+# The onset beat grid, not the default RNN: on this steady synthetic corpus it finds the bar lines as
+# well (loop recall / pair precision 0.91 / 0.90 against 0.90 / 0.86) at 1/25 of the cost, which keeps
+# the demo inside 20 minutes; real corpora need the RNN (docs/extraction.md, beat tracker on real music)
+$NLC dataset build "$OUT/corpus" --out "$OUT/nlc-loops" --workers 2 --seed 0 --beat-tracker onset
 $NLC dataset stats "$OUT/nlc-loops"
 
 step "3/6 Table 2: train and score every baseline"

@@ -100,25 +100,38 @@ def chroma_change(beat_frames: np.ndarray, chroma: np.ndarray) -> np.ndarray:
     return change
 
 
-def downbeat_phase(beat_frames: np.ndarray, mel_db: np.ndarray, low_env: np.ndarray, *,
+def downbeat_phase(beat_frames: np.ndarray, mel_db: np.ndarray, accent: np.ndarray, *,
                    chroma: np.ndarray | None = None, beats_per_bar: int = 4) -> int:
     """Index (0..beats_per_bar-1) of the first downbeat among ``beat_frames``.
 
-    Scores each phase by its share of the kick-band onset strength plus its share of the
-    bar-to-bar change in the beat-synchronous mel spectrum (see the module docstring), plus,
-    given ``chroma`` (12, frames), its share of the harmonic change from the previous beat:
-    chords and bass notes change on bar lines, the cue that still works when a kick plays
-    on every beat (on the lmms songs it put the bar right in 7 of 14 songs instead of 4).
+    Scores each phase by its share of ``accent`` (one value per beat: the kick-band onset
+    strength for the onset grid, the network's downbeat activation for the RNN) plus its
+    share of the bar-to-bar change in the beat-synchronous mel spectrum (see the module
+    docstring), plus, given ``chroma`` (12, frames), its share of the harmonic change from
+    the previous beat: chords and bass notes change on bar lines, the cue that still works
+    when a kick plays on every beat (on the lmms songs it put the bar right in 7 of 14 songs
+    instead of 4).
     """
     def by_phase(values: np.ndarray) -> np.ndarray:
         return np.array([values[p::beats_per_bar].mean() if values[p::beats_per_bar].size else 0.0
                          for p in range(beats_per_bar)])
 
-    kick = low_env[np.minimum(beat_frames, low_env.size - 1)]
-    score = _share(by_phase(kick)) + _share(by_phase(_bar_change_rise(beat_frames, mel_db, beats_per_bar)))
+    score = _share(by_phase(np.asarray(accent, dtype=np.float64))) + _share(by_phase(_bar_change_rise(beat_frames, mel_db, beats_per_bar)))
     if chroma is not None:
         score = score + _share(by_phase(chroma_change(beat_frames, chroma)))
     return int(np.argmax(score))
+
+
+def check_rhythm(mel_db: np.ndarray, *, sr: int, hop_length: int, min_onset_db: float) -> np.ndarray:
+    """The onset envelope of a mel spectrogram in dB; raises ExtractionError when its mean is
+    below ``min_onset_db`` (dB per band and frame): a drone or a pad has nothing to track."""
+    import librosa
+
+    env = librosa.onset.onset_strength(S=mel_db, sr=sr, hop_length=hop_length)
+    if float(env.mean()) < min_onset_db:
+        raise ExtractionError(f"no stable beat: mean onset strength {env.mean():.2f} dB below {min_onset_db:g} dB "
+                              "(no rhythm to follow)")
+    return env
 
 
 def track_beats(
@@ -145,13 +158,10 @@ def track_beats(
     """
     import librosa
 
-    env = librosa.onset.onset_strength(S=mel_db, sr=sr, hop_length=hop_length)
+    env = check_rhythm(mel_db, sr=sr, hop_length=hop_length, min_onset_db=min_onset_db)
     freqs = librosa.mel_frequencies(n_mels=mel_db.shape[0] + 2, fmax=sr / 2)[1:-1]
     n_low = max(2, int(np.searchsorted(freqs, LOW_BAND_HZ)))
     low_env = librosa.onset.onset_strength(S=mel_db[:n_low], sr=sr, hop_length=hop_length)
-    if float(env.mean()) < min_onset_db:
-        raise ExtractionError(f"no stable beat: mean onset strength {env.mean():.2f} dB below {min_onset_db:g} dB "
-                              "(no rhythm to follow)")
     fps = sr / hop_length
     period, offset, clarity, cv = fit_grid(env, low_env, fps=fps, min_bpm=min_bpm, max_bpm=max_bpm)
     tempo = 60.0 * fps / period
@@ -178,7 +188,8 @@ def track_beats(
         raise ExtractionError(f"no stable beat: the beat drifts by {cv:.2f} of a beat (max {max_beat_cv:g})")
     if beat_frames.size < 2 * beats_per_bar:
         raise ExtractionError(f"no stable beat: only {beat_frames.size} beats")
-    phase = downbeat_phase(beat_frames, mel_db, low_env, chroma=chroma, beats_per_bar=beats_per_bar)
+    phase = downbeat_phase(beat_frames, mel_db, low_env[np.minimum(beat_frames, low_env.size - 1)], chroma=chroma,
+                           beats_per_bar=beats_per_bar)
     beat_times = np.maximum((offset - ONSET_DELAY_FRAMES + period * np.arange(beat_frames.size)) / fps, 0.0)
     # bars run from one downbeat to the next; the last downbeat gets a closing one a median
     # bar later if the song lasts that long, else its (partial) bar is dropped

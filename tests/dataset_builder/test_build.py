@@ -73,6 +73,9 @@ def test_bad_songs_are_recorded_with_reasons_and_not_retried(tmp_path: Path, cap
     # ... and settings changes are refused rather than mixed
     with pytest.raises(InputError, match="other settings"):
         build_dataset(corpus, out, work_dir=work, workers=1, progress=False, genre_id=None)
+    # the beat tracker is an extraction setting: asking the CLI for the other one is refused the same way
+    assert main([*argv, "--beat-tracker", "onset"]) == 2
+    assert "other settings" in capsys.readouterr().err
 
 
 @pytest.fixture(scope="module")

@@ -54,10 +54,10 @@ def test_harmony_changes_pick_the_bar_phase_when_the_kick_does_not():
     beat_frames = np.arange(n_bars * beats_per_bar) * frames_per_beat
     n_frames = beat_frames[-1] + frames_per_beat
     mel_db = np.zeros((16, n_frames))  # the same sound every bar
-    low_env = np.ones(n_frames)  # four-on-the-floor
+    kick = np.ones(beat_frames.size)  # four-on-the-floor
     chroma = np.zeros((12, n_frames))
     for bar in range(n_bars):  # chords change on beat index 1 of each bar (pickup of one beat)
         start = beat_frames[min(bar * beats_per_bar + 1, beat_frames.size - 1)]
         chroma[(bar * 5) % 12, start:start + beats_per_bar * frames_per_beat] = 1.0
     chroma[0, :beat_frames[1]] = 1.0
-    assert downbeat_phase(beat_frames, mel_db, low_env, chroma=chroma, beats_per_bar=beats_per_bar) == 1
+    assert downbeat_phase(beat_frames, mel_db, kick, chroma=chroma, beats_per_bar=beats_per_bar) == 1

