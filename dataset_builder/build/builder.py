@@ -240,9 +240,11 @@ def build_dataset(corpus: str | os.PathLike[str], out: str | os.PathLike[str], *
     """
     from nlc.dataset_builder.build.assemble import assemble
     from nlc.dataset_builder.extraction import ExtractionConfig
+    from nlc.dataset_builder.extraction.pipeline import require_beat_tracker
 
     started = time.perf_counter()
     config = ExtractionConfig() if config is None else config
+    require_beat_tracker(config)
     found: IngestResult = ingest(corpus, genre_id=genre_id)
     work = WorkDir(default_work_dir(out) if work_dir is None else work_dir)
     settings = {"extraction": config.as_dict(), "genre_id": genre_id, CODE_KEY: source_fingerprint(RECORD_CODE)}

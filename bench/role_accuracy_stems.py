@@ -1,0 +1,154 @@
+"""Role detector on real song stems, labelled by track name, scored leave-one-song-out.
+
+Usage::
+
+    .venv/bin/python bench/role_accuracy_stems.py CORPUS [--samples /usr/share/lmms/samples] [--excerpts 3]
+
+CORPUS is an lmms corpus rendered with stems (``nlc-bench corpus lmms OUT``; songs marked
+``stems_missing`` are skipped). Each stem whose lmms track name says what it plays is a
+labelled instrument: bass and drum from the corpus heuristic
+(:func:`nlc.dataset_builder.corpus.lmms_corpus.guess_role`), ``other`` only when the name
+names a melodic or harmonic instrument (:data:`OTHER_NAMES`); a name that says nothing
+("Track 3", "Kicker") is left out, and counted. Of each labelled stem, ``--excerpts``
+one-bar excerpts are cut on the *true* bar grid (so this measures the detector, not the
+beat tracker) from active bars spread over the song, and stretched to a 2-s loop as the
+pipeline stretches its loops.
+
+Printed, over excerpts: role accuracy, per-role recall (bass recall, drum recall) and the
+confusion matrix of
+
+* the shipped classifier (fitted on the labelled lmms samples only, no song stem);
+* the ``rules`` backend (hand thresholds chosen on those samples);
+* leave-one-song-out: the classifier refitted on the samples plus the stems of every *other*
+  song, judged on the held-out song's stems (never on a song it was fitted on).
+
+The songs use lmms's own sample library, so a drum excerpt may be a sample the shipped
+classifier was fitted on: its row is not fully held out, the leave-one-song-out row is on
+the stems.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+
+OTHER_NAMES = re.compile(r"lead|pad|piano|synth|string|chord|arp|pluck|organ|guitar|bell|vox|voice|choir|brass|"
+                         r"flute|keys?\b|melod|saw|sine|epiano|rhodes|harp|violin|cello|sax|trumpet|marimba|vibes",
+                         re.I)
+"""Track names that say a melodic or harmonic instrument plays (``other``)."""
+
+
+def label_from_name(track: str) -> str | None:
+    """``drum``, ``bass``, ``other`` or ``None`` (the name does not say) for an lmms track name."""
+    from nlc.dataset_builder.corpus.lmms_corpus import guess_role
+
+    role = guess_role(track)
+    if role != "other":
+        return role
+    return "other" if OTHER_NAMES.search(track) else None
+
+
+def excerpts(stem: np.ndarray, downbeats: np.ndarray, active: np.ndarray, *, n: int, sr: int) -> list[np.ndarray]:
+    """Up to ``n`` one-bar excerpts of a stem from its active bars, evenly spread, each stretched to a 2-s loop."""
+    from nlc.dataset_builder.extraction.stretch import stretch_to
+    from nlc.spec import LOOP_SAMPLES
+
+    bars = np.flatnonzero(active[: downbeats.size - 1])
+    if bars.size == 0:
+        return []
+    picks = np.unique(bars[np.round(np.linspace(0, bars.size - 1, min(n, bars.size))).astype(int)])
+    out = []
+    for b in picks:
+        start, stop = int(round(downbeats[b] * sr)), int(round(downbeats[b + 1] * sr))
+        bar = stem[start:stop]
+        if bar.size > sr // 10:
+            out.append(stretch_to(bar, n_samples=LOOP_SAMPLES, sr=sr))
+    return out
+
+
+def report(title: str, truth: np.ndarray, pred: np.ndarray) -> None:
+    from nlc.dataset_builder.roles.detector import ROLES
+
+    recall = {r: (pred[truth == r] == r).mean() if (truth == r).any() else float("nan") for r in ROLES}
+    print(f"{title}: accuracy {(truth == pred).mean():.3f}; recall " + ", ".join(f"{r} {v:.2f}" for r, v in recall.items()))
+    print(f"  {'':>8}" + "".join(f"{r:>8}" for r in ROLES) + "   (rows: true, columns: predicted)")
+    for r in ROLES:
+        print(f"  {r:>8}" + "".join(f"{int(((truth == r) & (pred == p)).sum()):>8}" for p in ROLES))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("corpus", type=Path, help="lmms corpus rendered with stems")
+    parser.add_argument("--samples", type=Path, default=Path("/usr/share/lmms/samples"),
+                        help="labelled lmms samples (the shipped classifier's training set, kept in every refit)")
+    parser.add_argument("--excerpts", type=int, default=3, help="one-bar excerpts per labelled stem")
+    args = parser.parse_args(argv)
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from instrumentation_accuracy import LABELS, as_loop
+
+    from nlc.audio import load_audio
+    from nlc.dataset_builder.corpus.truth import has_stems
+    from nlc.dataset_builder.roles.detector import role_features, roles_from_features
+    from nlc.dataset_builder.roles.model import fit_role_model, load_default_model
+    from nlc.errors import AudioError
+    from nlc.spec import SAMPLE_RATE
+
+    loops, truth, song = [], [], []
+    unnamed: list[str] = []
+    for path in sorted((args.corpus / "ground_truth").glob("*/truth.json")):
+        t = json.loads(path.read_text())
+        if not has_stems(t):
+            continue
+        downbeats = np.asarray(t["downbeats"], dtype=float)
+        layout = np.asarray(t["layout"], dtype=bool)
+        name = Path(str(t.get("project", path.parent.name))).stem
+        for j, lp in enumerate(t["loops"]):
+            label = label_from_name(str(lp.get("track", lp["name"])))
+            if label is None:
+                unnamed.append(f"{name}/{lp.get('track', lp['name'])}")
+                continue
+            stem = load_audio(path.parent / lp["stem"], sr=SAMPLE_RATE, allow_silence=True)
+            for loop in excerpts(stem, downbeats, layout[:, j], n=args.excerpts, sr=SAMPLE_RATE):
+                loops.append(loop)
+                truth.append(label)
+                song.append(name)
+    if not loops:
+        print(f"no labelled stems in {args.corpus} (render it with stems: nlc-bench corpus lmms OUT)")
+        return 1
+    truth_a, song_a = np.array(truth), np.array(song)
+    features = role_features(np.stack(loops))
+    print(f"{len(set(song))} songs, {len(loops)} excerpts (" + ", ".join(f"{r} {(truth_a == r).sum()}" for r in
+          ("drum", "bass", "other")) + f"); {len(unnamed)} stems left out, their names do not say what they play")
+
+    sample_loops, sample_truth = [], []
+    for folder, label in LABELS.items():
+        for p in sorted((args.samples / folder).glob("*")):
+            try:
+                sample_loops.append(as_loop(load_audio(p, allow_silence=True)))
+                sample_truth.append(label)
+            except AudioError:
+                continue
+    sample_features = role_features(np.stack(sample_loops)) if sample_loops else np.zeros((0, features.shape[1]))
+    sample_truth_a = np.array(sample_truth)
+
+    report("shipped classifier (fitted on the lmms samples)", truth_a, np.array(load_default_model().predict(features)))
+    report("'rules' backend", truth_a, np.array(roles_from_features(features)))
+    held_out = np.empty(truth_a.size, dtype=object)
+    for s in sorted(set(song)):
+        test = song_a == s
+        model = fit_role_model(np.vstack([sample_features, features[~test]]),
+                               np.concatenate([sample_truth_a, truth_a[~test]]))
+        held_out[test] = model.predict(features[test])
+    report("leave-one-song-out (refitted on the samples + the other songs' stems)", truth_a, held_out.astype(str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
