@@ -122,6 +122,20 @@ def downbeat_phase(beat_frames: np.ndarray, mel_db: np.ndarray, accent: np.ndarr
     return int(np.argmax(score))
 
 
+def closing_downbeat(down: np.ndarray, *, bar_seconds: float, duration: float) -> np.ndarray:
+    """Downbeats with a closing one a bar after the last when the song lasts that long.
+
+    Bar ``i`` runs from ``down[i]`` to ``down[i + 1]``: without the closing downbeat the last
+    (whole) bar would be lost; a partial last bar is dropped. Raises ExtractionError when not
+    one whole bar remains.
+    """
+    if down.size and down[-1] + bar_seconds <= duration:
+        down = np.append(down, down[-1] + bar_seconds)
+    if down.size < 2:
+        raise ExtractionError("no stable beat: not one whole bar")
+    return down
+
+
 def check_rhythm(mel_db: np.ndarray, *, sr: int, hop_length: int, min_onset_db: float) -> np.ndarray:
     """The onset envelope of a mel spectrogram in dB; raises ExtractionError when its mean is
     below ``min_onset_db`` (dB per band and frame): a drone or a pad has nothing to track."""
@@ -191,12 +205,6 @@ def track_beats(
     phase = downbeat_phase(beat_frames, mel_db, low_env[np.minimum(beat_frames, low_env.size - 1)], chroma=chroma,
                            beats_per_bar=beats_per_bar)
     beat_times = np.maximum((offset - ONSET_DELAY_FRAMES + period * np.arange(beat_frames.size)) / fps, 0.0)
-    # bars run from one downbeat to the next; the last downbeat gets a closing one a median
-    # bar later if the song lasts that long, else its (partial) bar is dropped
-    down = beat_times[phase::beats_per_bar]
-    bar_seconds = beats_per_bar * period / fps
-    if down[-1] + bar_seconds <= duration:
-        down = np.append(down, down[-1] + bar_seconds)
-    if down.size < 2:
-        raise ExtractionError("no stable beat: not one whole bar")
+    down = closing_downbeat(beat_times[phase::beats_per_bar], bar_seconds=beats_per_bar * period / fps,
+                            duration=duration)
     return BeatGrid(tempo=tempo, beats=beat_times, downbeats=down, phase=phase, beat_cv=cv, pulse_clarity=clarity)

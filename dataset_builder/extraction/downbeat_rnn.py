@@ -29,7 +29,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from nlc.dataset_builder.extraction.beats import BeatGrid, downbeat_phase
+from nlc.dataset_builder.extraction.beats import BeatGrid, closing_downbeat, downbeat_phase
 from nlc.dataset_builder.extraction.madmom_reference import FPS, import_madmom
 from nlc.dataset_builder.extraction.tempo import tempo_prior
 from nlc.errors import ExtractionError
@@ -312,8 +312,5 @@ def track_beats_rnn(
     phase = downbeat_phase(beat_frames, mel_db, accent, chroma=chroma, beats_per_bar=beats_per_bar)
     down = beats[phase::beats_per_bar]
     bar_seconds = float(np.median(np.diff(down))) if down.size > 1 else beats_per_bar * 60.0 / tempo
-    if down[-1] + bar_seconds <= duration:
-        down = np.append(down, down[-1] + bar_seconds)
-    if down.size < 2:
-        raise ExtractionError("no stable beat: not one whole bar")
+    down = closing_downbeat(down, bar_seconds=bar_seconds, duration=duration)
     return BeatGrid(tempo=tempo, beats=beats, downbeats=down, phase=phase, beat_cv=cv, pulse_clarity=confidence)

@@ -86,10 +86,13 @@ EXTRACTION_QUALITY: tuple[QualityFigure, ...] = (
                   "docs/extraction.md, beat tracker on real music (`bench/beat_accuracy.py`, 2026-12-02)"),
     QualityFigure("real music (lmms demo songs)", "pair precision (against stem co-activity)", "0.04-0.2",
                   "issue #12, real music (`bench/extraction_quality.py`); docs/extraction.md"),
-    QualityFigure("real music (lmms demo songs)", "role accuracy (drum / bass / other)", "0.77",
-                  "issue #12, real music (`bench/instrumentation_accuracy.py`)"),
-    QualityFigure("real music (lmms demo songs)", "bass recall of the role detector", "0.11-0.33",
-                  "issue #12, real music (`bench/instrumentation_accuracy.py`)"),
+    QualityFigure("real music (stems of 14 lmms songs, by track name)", "role accuracy (drum / bass / other)",
+                  "0.87 (240 one-bar excerpts)",
+                  "docs/negatives.md, real stems (`bench/role_accuracy_stems.py`, 2026-12-02)"),
+    QualityFigure("real music (stems of 14 lmms songs, by track name)", "bass recall of the role detector",
+                  "0.38 (9 of 24)", "docs/negatives.md, real stems (`bench/role_accuracy_stems.py`, 2026-12-02)"),
+    QualityFigure("real music (stems of 14 lmms songs, by track name)", "drum excerpts called drum",
+                  "1.00 (159 of 159)", "docs/negatives.md, real stems (`bench/role_accuracy_stems.py`, 2026-12-02)"),
 )
 """The currently measured extraction quality, quoted by every card (update here when re-measured)."""
 
