@@ -115,3 +115,22 @@ def test_other_sample_rates_are_resampled_to_the_networks_rate():
     b44, _ = decode(a44, min_bpm=60, max_bpm=200, beats_per_bar=4)
     b22, _ = decode(a22, min_bpm=60, max_bpm=200, beats_per_bar=4)
     assert b22.size == b44.size and np.max(np.abs(b22 - b44)) <= 0.02
+
+
+def test_the_metre_policy_never_leaves_the_tempo_range(monkeypatch):
+    """160 BPM halves to 80 when 80 is allowed, and stays 160 when min_bpm forbids 80."""
+    from nlc.dataset_builder.extraction import downbeat_rnn as rnn
+
+    beat, n = 60.0 / 160.0, 64
+    beats = beat * np.arange(n)
+    act = np.zeros((int(beats[-1] * 100) + 10, 2), dtype=np.float32)
+    act[np.round(beats * 100).astype(int), 0] = 0.8
+    monkeypatch.setattr(rnn, "activations", lambda audio, sr: act)
+    monkeypatch.setattr(rnn, "decode", lambda a, **kw: (beats, 1 + np.arange(n) % 4))
+    frames = int(beats[-1] * SR / 512) + 50  # the spectrogram covers the song, as in the pipeline
+    mel_db, chroma = np.zeros((8, frames)), np.zeros((12, frames))
+    duration = float(beats[-1] + beat)
+    slow = rnn.track_beats_rnn(np.zeros(10), mel_db, chroma, sr=SR, hop_length=512, duration=duration)
+    assert slow.tempo == pytest.approx(80.0) and np.allclose(np.diff(slow.downbeats), 8 * beat)
+    kept = rnn.track_beats_rnn(np.zeros(10), mel_db, chroma, sr=SR, hop_length=512, duration=duration, min_bpm=90.0)
+    assert kept.tempo == pytest.approx(160.0) and np.allclose(np.diff(kept.downbeats), 4 * beat)
