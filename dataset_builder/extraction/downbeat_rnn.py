@@ -307,12 +307,14 @@ def track_beats_rnn(
         raise ExtractionError(f"no stable beat: beat confidence {confidence:.2f} below {min_confidence:g}")
     if cv > max_beat_cv:
         raise ExtractionError(f"no stable beat: the beat drifts by {cv:.2f} of a beat (max {max_beat_cv:g})")
-    if tempo / 2.0 >= min_bpm and tempo_prior(np.array(tempo / 2.0)) > tempo_prior(np.array(tempo)):
-        beats = beats[position % 2 == 1]  # positions 1 and 3: the beats of the slower octave
+    slower = tempo / 2.0
+    if beats_per_bar % 2 == 0 and slower >= min_bpm and tempo_prior(np.array(slower)) > tempo_prior(np.array(tempo)):
+        beats = beats[position % 2 == 1]  # positions 1, 3, ...: the beats of the slower octave
         tempo /= 2.0
     if beats.size < 2 * beats_per_bar:
         raise ExtractionError(f"no stable beat: only {beats.size} beats")
-    accent = np.array([act[max(f - 2, 0):f + 3, 1].max() for f in np.round(beats * FPS).astype(np.int64)])
+    peaks = np.minimum(np.round(beats * FPS).astype(np.int64), act.shape[0] - 1)
+    accent = np.array([act[max(f - 2, 0):f + 3, 1].max() for f in peaks])  # downbeat activation within 20 ms
     beat_frames = np.minimum(np.round(beats * sr / hop_length).astype(np.int64), mel_db.shape[1] - 1)
     phase = downbeat_phase(beat_frames, mel_db, accent, chroma=chroma, beats_per_bar=beats_per_bar)
     down = beats[phase::beats_per_bar]
