@@ -35,6 +35,21 @@ def as_loop(audio: np.ndarray) -> np.ndarray:
     return np.tile(audio, reps)[:LOOP_SAMPLES]
 
 
+def load_samples(samples: Path) -> tuple[list[str], list[str], list[np.ndarray], list[str]]:
+    """(names, labels, 2-s loops, reasons of the undecodable files) of the labelled lmms samples."""
+    names, truth, loops, skipped = [], [], [], []
+    for folder, label in LABELS.items():
+        for path in sorted((samples / folder).glob("*")):
+            try:
+                loops.append(as_loop(load_audio(path, allow_silence=True)))
+            except AudioError as err:
+                skipped.append(str(err))
+                continue
+            names.append(f"{folder}/{path.name}")
+            truth.append(label)
+    return names, truth, loops, skipped
+
+
 GRID = {"steadiness": (0.60, 0.64, 0.68, 0.72), "percussive": (0.4, 0.5, 0.6), "periodicity": (0.30, 0.35, 0.40),
         "low_share": (0.10, 0.15, 0.20), "bass_percussive": (0.04, 0.06, 0.08)}
 
@@ -89,16 +104,7 @@ def main() -> int:
                              "(dataset_builder/roles/weights.py)")
     args = parser.parse_args()
 
-    names, truth, loops, skipped = [], [], [], []
-    for folder, label in LABELS.items():
-        for path in sorted((args.samples / folder).glob("*")):
-            try:
-                loops.append(as_loop(load_audio(path, allow_silence=True)))
-            except AudioError as err:
-                skipped.append(str(err))
-                continue
-            names.append(f"{folder}/{path.name}")
-            truth.append(label)
+    names, truth, loops, skipped = load_samples(args.samples)
     if not loops:
         print(f"no samples under {args.samples}")
         return 1

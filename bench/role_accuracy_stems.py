@@ -91,13 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from instrumentation_accuracy import LABELS, as_loop
+    from instrumentation_accuracy import load_samples
 
     from nlc.audio import load_audio
     from nlc.dataset_builder.corpus.truth import has_stems
     from nlc.dataset_builder.roles.detector import role_features, roles_from_features
     from nlc.dataset_builder.roles.model import fit_role_model, load_default_model
-    from nlc.errors import AudioError
     from nlc.spec import SAMPLE_RATE
 
     loops, truth, song = [], [], []
@@ -127,14 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(set(song))} songs, {len(loops)} excerpts (" + ", ".join(f"{r} {(truth_a == r).sum()}" for r in
           ("drum", "bass", "other")) + f"); {len(unnamed)} stems left out, their names do not say what they play")
 
-    sample_loops, sample_truth = [], []
-    for folder, label in LABELS.items():
-        for p in sorted((args.samples / folder).glob("*")):
-            try:
-                sample_loops.append(as_loop(load_audio(p, allow_silence=True)))
-                sample_truth.append(label)
-            except AudioError:
-                continue
+    _, sample_truth, sample_loops, _ = load_samples(args.samples)
     sample_features = role_features(np.stack(sample_loops)) if sample_loops else np.zeros((0, features.shape[1]))
     sample_truth_a = np.array(sample_truth)
 

@@ -32,3 +32,17 @@ def test_extract_help_lists_defaults(capsys):
         main(["extract", "--help"])
     text = capsys.readouterr().out
     assert "--variant" in text and "default: 0" in text
+
+
+def test_an_unknown_beat_tracker_is_refused_in_one_line(tmp_path, capsys):
+    import pytest
+
+    from nlc.dataset_builder.extraction import ExtractionConfig
+    from nlc.errors import InputError
+
+    with pytest.raises(InputError, match="beat_tracker: unknown 'madmom'"):
+        ExtractionConfig(beat_tracker="madmom")  # type: ignore[arg-type]
+    with pytest.raises(SystemExit):
+        main(["extract", str(tmp_path / "song.wav"), "--out", str(tmp_path / "out"), "--beat-tracker", "madmom"])
+    assert "invalid choice: 'madmom'" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
