@@ -45,6 +45,21 @@ def test_activations_are_madmoms_ensemble(song, madmom_activations):
     assert np.max(np.abs(ours - madmom_activations[1])) < 1e-4
 
 
+def test_the_compiled_sigmoid_is_scipys_expit():
+    from scipy.special import expit
+
+    from nlc.dataset_builder.extraction.downbeat_rnn import _sigmoid_inplace
+
+    x = np.concatenate([np.linspace(-40, 40, 200_001), [-1e4, -100.0, -88.0, 0.0, 88.0, 100.0, 1e4]]).astype(np.float32)
+    ours = x.copy()
+    _sigmoid_inplace(ours, np.empty(x.size, dtype=np.int32))
+    exact = expit(x.astype(np.float64))
+    assert np.all(np.isfinite(ours)) and ours.min() >= 0.0 and ours.max() <= 1.0
+    assert np.max(np.abs(ours - exact)) < 2e-7
+    tiny = exact > 1e-30  # relative error where float32 can hold the value
+    assert np.max(np.abs(ours[tiny] / exact[tiny] - 1)) < 1e-6
+
+
 def _track(audio: np.ndarray):
     import librosa
 
