@@ -36,7 +36,7 @@ def _songs(corpus: Path):
             yield tid, audio[0], json.loads(truth_path.read_text()), truth_path.parent
 
 
-def score_song(path: Path, truth: dict, folder: Path, config) -> dict:
+def score_song(path: Path, truth: dict, folder: Path, config, *, group_jaccard: float | None = None) -> dict:
     from nlc.audio import load_audio
     from nlc.dataset_builder.extraction import evaluate as ev
     from nlc.dataset_builder.extraction.pipeline import extract_loops
@@ -44,7 +44,7 @@ def score_song(path: Path, truth: dict, folder: Path, config) -> dict:
     audio = load_audio(path, sr=config.sr)
     ex = extract_loops(audio, config=config)
     stems = {lp["name"]: load_audio(folder / lp["stem"], sr=config.sr, allow_silence=True) for lp in truth["loops"]}
-    st = ev.stem_truth(stems, ex.grid.downbeats, config=config)
+    st = ev.stem_truth(stems, ex.grid.downbeats, config=config, group_jaccard=group_jaccard)
     active = ex.layout >= config.pair_threshold
     matches = ev.match_loops(ex.spectrograms, active, st)
     idx = {lid: k for k, lid in enumerate(ex.ids)}
@@ -78,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="override a config field for every variant (JSON value or bare string)")
     parser.add_argument("--songs", type=int, default=None, help="score only the first N songs")
     parser.add_argument("--json", type=Path, default=None, help="write per-song results here")
+    parser.add_argument("--group-coplaying", type=float, default=None, metavar="JACCARD",
+                        help="sum stems that play in the same bars (Jaccard >= this) into one true loop "
+                             "(a drum kit rendered one track per drum)")
     args = parser.parse_args(argv)
 
     from threadpoolctl import threadpool_limits
@@ -98,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             for tid, path, truth, folder in songs:
                 try:
-                    rows[tid] = score_song(path, truth, folder, config)
+                    rows[tid] = score_song(path, truth, folder, config, group_jaccard=args.group_coplaying)
                 except NLCError as exc:
                     failed[tid] = str(exc)
             out[variant] = {"songs": rows, "failed": failed}

@@ -62,9 +62,52 @@ def interior_activity(stems: list[np.ndarray], starts: np.ndarray, *, guard: int
     return np.stack(cols, axis=1) if cols else np.zeros((starts.size - 1, 0), bool)
 
 
-def stem_truth(stems: dict[str, np.ndarray], downbeats: np.ndarray, *, config, guard_s: float = 0.05) -> StemTruth:
+def coplaying_groups(active: np.ndarray, *, min_jaccard: float) -> list[list[int]]:
+    """Stems (columns of ``active``, bars x stems) that play in the same bars, grouped.
+
+    Two stems are linked when the Jaccard index of their sets of active bars is at least
+    ``min_jaccard``; groups are the connected components (single linkage), in column order.
+    """
+    act = np.asarray(active, dtype=bool)
+    n = act.shape[1]
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, j in combinations(range(n), 2):
+        union = int(np.sum(act[:, i] | act[:, j]))
+        if union and np.sum(act[:, i] & act[:, j]) / union >= min_jaccard:
+            parent[root(j)] = root(i)
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
+
+
+def stem_truth(stems: dict[str, np.ndarray], downbeats: np.ndarray, *, config, guard_s: float = 0.05,
+               group_jaccard: float | None = None) -> StemTruth:
     """Ground truth of ``stems`` (name -> mono audio at ``config.sr``) on bars ``downbeats`` (s);
-    ``guard_s`` (s, default 0.05) is left out at both ends of a bar when deciding where a stem plays."""
+    ``guard_s`` (s, default 0.05) is left out at both ends of a bar when deciding where a stem plays.
+
+    ``group_jaccard`` (None = off): stems that play in the same bars (:func:`coplaying_groups`
+    at this Jaccard index) are summed into one true loop named ``a+b+...``. A rendered project
+    keeps every drum of a kit on its own track, but kick, snare and hi-hat that always play
+    together are one drum loop to a producer, and no bar model can tell them apart (the
+    extractor merges such components on purpose, ``consolidate.consolidate``).
+    """
+    if group_jaccard is not None:
+        plain = stem_truth(stems, downbeats, config=config, guard_s=guard_s)
+        grouped = {}
+        for g in coplaying_groups(plain.active, min_jaccard=group_jaccard):
+            parts = [np.asarray(stems[plain.names[i]], dtype=np.float64) for i in g]
+            mix = np.zeros(max(p.size for p in parts))
+            for part in parts:  # rendered stems may differ in length by their release tails
+                mix[:part.size] += part
+            grouped["+".join(plain.names[i] for i in g)] = mix.astype(np.float32)
+        return stem_truth(grouped, downbeats, config=config, guard_s=guard_s)
     c = config
     frames = np.asarray(downbeats) * c.sr / c.hop_length
     names, specs, energy = [], [], []

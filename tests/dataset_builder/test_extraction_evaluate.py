@@ -64,3 +64,31 @@ def test_stem_truth_ignores_spill_from_a_late_grid():
     downbeats = np.array([0.0, 1.0, 2.0, 3.0]) + 0.013
     truth = ev.stem_truth({"kick": stem}, downbeats, config=ExtractionConfig())
     np.testing.assert_array_equal(truth.active[:, 0], [False, True, True])
+
+
+def test_coplaying_groups_link_stems_that_share_their_bars():
+    active = np.array([[1, 1, 0, 0], [1, 1, 1, 0], [1, 1, 1, 0], [0, 0, 1, 1]], dtype=bool)
+    assert ev.coplaying_groups(active, min_jaccard=0.9) == [[0, 1], [2], [3]]
+    assert ev.coplaying_groups(active, min_jaccard=0.5) == [[0, 1, 2], [3]]  # 2 joins 0 and 1 (2/4 bars)
+    assert ev.coplaying_groups(active, min_jaccard=1.01) == [[0], [1], [2], [3]]
+
+
+def test_stem_truth_sums_a_drum_kit_rendered_one_track_per_drum():
+    """Kick and hi-hat tracks of one pattern (stems of different lengths) are one true loop; the bass is another."""
+    from nlc.dataset_builder.extraction.config import ExtractionConfig
+
+    sr = 44_100
+    n = np.arange(sr // 8)
+    kick, hat, bass = np.zeros(sr * 4), np.zeros(sr * 4 + 999), np.zeros(sr * 4)
+    for bar in (0, 1, 2):
+        kick[bar * sr:bar * sr + n.size] = np.sin(2 * np.pi * 60 * n / sr) * np.exp(-n / 2000)
+        hat[bar * sr + sr // 2:bar * sr + sr // 2 + n.size] = np.random.default_rng(bar).normal(0, 0.1, n.size)
+    bass[2 * sr:] = 0.3 * np.sin(2 * np.pi * 55 * np.arange(2 * sr) / sr)
+    stems = {"kick": kick.astype(np.float32), "hat": hat.astype(np.float32), "bass": bass.astype(np.float32)}
+    downbeats = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
+    plain = ev.stem_truth(stems, downbeats, config=ExtractionConfig())
+    grouped = ev.stem_truth(stems, downbeats, config=ExtractionConfig(), group_jaccard=0.9)
+    assert plain.names == ["bass", "hat", "kick"]
+    assert grouped.names == ["bass", "hat+kick"]
+    np.testing.assert_array_equal(grouped.active[:, 1], plain.active[:, 2])
+    np.testing.assert_array_equal(grouped.active[:, 0], [False, False, True, True])
