@@ -68,22 +68,16 @@ def coplaying_groups(active: np.ndarray, *, min_jaccard: float) -> list[list[int
     Two stems are linked when the Jaccard index of their sets of active bars is at least
     ``min_jaccard``; groups are the connected components (single linkage), in column order.
     """
-    act = np.asarray(active, dtype=bool)
-    n = act.shape[1]
-    parent = list(range(n))
+    from scipy.sparse.csgraph import connected_components
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            i = parent[i]
-        return i
-
-    for i, j in combinations(range(n), 2):
-        union = int(np.sum(act[:, i] | act[:, j]))
-        if union and np.sum(act[:, i] & act[:, j]) / union >= min_jaccard:
-            parent[root(j)] = root(i)
+    act = np.asarray(active, dtype=np.int64)
+    inter = act.T @ act
+    union = act.sum(axis=0)[:, None] + act.sum(axis=0)[None, :] - inter
+    linked = (inter >= min_jaccard * np.maximum(union, 1)) & (union > 0)
+    _, label = connected_components(linked, directed=False)
     groups: dict[int, list[int]] = {}
-    for i in range(n):
-        groups.setdefault(root(i), []).append(i)
+    for i, g in enumerate(label):
+        groups.setdefault(int(g), []).append(i)
     return list(groups.values())
 
 
@@ -100,7 +94,7 @@ def stem_truth(stems: dict[str, np.ndarray], downbeats: np.ndarray, *, config, g
     """
     if group_jaccard is not None:
         plain = stem_truth(stems, downbeats, config=config, guard_s=guard_s)
-        grouped = {}
+        grouped: dict[str, np.ndarray] = {}
         for g in coplaying_groups(plain.active, min_jaccard=group_jaccard):
             parts = [np.asarray(stems[plain.names[i]], dtype=np.float64) for i in g]
             mix = np.zeros(max(p.size for p in parts))

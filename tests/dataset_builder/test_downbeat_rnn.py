@@ -60,6 +60,20 @@ def test_the_compiled_sigmoid_is_scipys_expit():
     assert np.max(np.abs(ours[tiny] / exact[tiny] - 1)) < 1e-6
 
 
+def test_the_half_rate_decoder_keeps_beats_on_the_networks_frames():
+    """Peaks on odd 100-fps frames (120 BPM, 0.505 s + k/2 s): decoded at 50 fps, put back exactly on them."""
+    from nlc.dataset_builder.extraction.downbeat_rnn import decode
+
+    act = np.full((2000, 2), 0.01, dtype=np.float32)
+    peaks = np.arange(51, 1950, 50)
+    act[peaks[0::4], 1] = 0.9  # downbeats
+    act[np.setdiff1d(peaks, peaks[0::4]), 0] = 0.9
+    beats, position = decode(act, min_bpm=60, max_bpm=200, beats_per_bar=4)
+    frames = np.round(beats * 100).astype(int)
+    assert set(frames) <= set(peaks) and len(frames) >= len(peaks) - 2
+    np.testing.assert_array_equal(position[np.isin(frames, peaks[0::4])], 1)
+
+
 def _track(audio: np.ndarray):
     import librosa
 
