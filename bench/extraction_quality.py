@@ -10,7 +10,9 @@ For every song with ``ground_truth/NNNNNN/truth.json`` and stems, the song is ex
 memory (nothing written) and scored with :mod:`nlc.dataset_builder.extraction.evaluate`:
 extracted loops are matched to stems (spectral similarity + same active bars) on the
 extracted bar grid. Printed per variant: mean loop recall, pair precision and pair recall
-(means over songs, and pooled over all pairs), mean best activation/stem-energy correlation
+(means over songs, and pooled over all pairs), how many wrong pairs hold a loop that matches no
+stem, one true loop twice or two true loops that never play together
+(:func:`~nlc.dataset_builder.extraction.evaluate.pair_verdicts`), mean best activation/stem-energy correlation
 per loop, loops and duplicates removed per song, downbeat and tempo accuracy, failures,
 and the first three figures per layout kind of the synthetic corpus. ``--group-coplaying J``
 scores against stems summed where they play in the same bars (Jaccard >= J): an lmms project
@@ -56,12 +58,14 @@ def score_song(path: Path, truth: dict, folder: Path, config, *, group_jaccard: 
     idx = {lid: k for k, lid in enumerate(ex.ids)}
     pairs = [(idx[a], idx[b]) for a, b in ex.pairs]
     precision, recall = ev.pair_scores(pairs, matches, st.active)
-    correct = round(precision * len(pairs)) if pairs else 0
+    verdicts = ev.pair_verdicts(pairs, matches, st.active)
+    correct = verdicts["right"]
     true_down = np.asarray(truth.get("downbeats", []), dtype=float)
     down_ok = float(np.mean([np.min(np.abs(true_down - d)) < 0.05 for d in ex.grid.downbeats])) if true_down.size else float("nan")
     return {
         "loop_recall": ev.loop_recall(matches, len(st.names)), "pair_precision": precision, "pair_recall": recall,
         "n_pairs": len(pairs), "n_correct_pairs": correct, "n_true_pairs": len(ev.true_pairs(st.active)),
+        "pair_verdicts": verdicts,
         "activation_r": float(np.mean(ev.activation_correlation(ex.layout, st.energy))),
         "n_true_loops": len(st.names), "n_loops": len(ex.ids), "removed": len(ex.refined.merged_into),
         "downbeat_ok": down_ok, "tempo_ok": abs(ex.grid.tempo - float(truth.get("tempo", np.nan))) < 0.02 * float(truth.get("tempo", np.nan)),
@@ -115,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from threadpoolctl import threadpool_limits
 
+    from nlc.dataset_builder.extraction import evaluate as ev
     from nlc.dataset_builder.extraction import madmom_reference, pipeline
 
     from nlc.dataset_builder.extraction import ExtractionConfig
@@ -157,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"(pooled {pooled_p:.3f})   pair recall {mean('pair_recall'):.3f}")
             print(f"  activation r (best stem, mean per loop) {mean('activation_r'):.3f}   loops/song {mean('n_loops'):.2f} "
                   f"(true {mean('n_true_loops'):.2f})   duplicates removed/song {mean('removed'):.2f}")
+            wrong = {v: sum(x["pair_verdicts"][v] for x in r) for v in ev.PAIR_VERDICTS[1:]}
+            print("  wrong pairs, all songs: " + ", ".join(f"{n} {v}" for v, n in wrong.items()))
             print(f"  downbeats within 50 ms {mean('downbeat_ok'):.3f}   tempo within 2% {mean('tempo_ok'):.3f}   "
                   f"extract s/song median {np.median([x['seconds'] for x in r]):.2f}")
             kinds = sorted({x["layout_kind"] for x in r if x["layout_kind"]})

@@ -184,6 +184,28 @@ def pair_scores(pairs: list[tuple[int, int]], matches: np.ndarray, truth_active:
     return precision, recall
 
 
+PAIR_VERDICTS: tuple[str, ...] = ("right", "unmatched loop", "one true loop twice", "never together")
+"""What :func:`pair_verdicts` calls each extracted pair, the three ways of being wrong after ``right``."""
+
+
+def pair_verdicts(pairs: list[tuple[int, int]], matches: np.ndarray, truth_active: np.ndarray) -> dict[str, int]:
+    """Extracted pairs counted by :data:`PAIR_VERDICTS`: why :func:`pair_scores` calls a pair wrong.
+
+    ``unmatched loop``: a loop of the pair matches no true loop (often one pattern of an
+    instrument whose pattern changes: the right spectrum, too few of the stem's bars);
+    ``one true loop twice``: both match the same true loop; ``never together``: two true loops
+    that share no bar.
+    """
+    truth = true_pairs(truth_active)
+    counts = dict.fromkeys(PAIR_VERDICTS, 0)
+    for i, j in pairs:
+        s, t = sorted((int(matches[i]), int(matches[j])))
+        verdict = ("unmatched loop" if s < 0 else "one true loop twice" if s == t
+                   else "right" if (s, t) in truth else "never together")
+        counts[verdict] += 1
+    return counts
+
+
 def activation_correlation(layout: np.ndarray, energy: np.ndarray) -> np.ndarray:
     """Per extracted loop (layout column), the best Pearson r with any stem's bar energy (S, bars)."""
     x = layout - layout.mean(axis=0, keepdims=True)

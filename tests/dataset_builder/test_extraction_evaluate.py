@@ -92,3 +92,13 @@ def test_stem_truth_sums_a_drum_kit_rendered_one_track_per_drum():
     assert grouped.names == ["bass", "hat+kick"]
     np.testing.assert_array_equal(grouped.active[:, 1], plain.active[:, 2])
     np.testing.assert_array_equal(grouped.active[:, 0], [False, False, True, True])
+
+
+def test_pair_verdicts_say_why_a_pair_is_wrong():
+    truth_active = np.array([[1, 1, 0], [0, 1, 1], [0, 0, 1]], dtype=bool)  # true pairs (0, 1), (1, 2)
+    matches = np.array([0, 1, 2, -1, 0])
+    pairs = [(0, 1), (1, 2), (0, 2), (3, 0), (0, 4)]
+    assert ev.pair_verdicts(pairs, matches, truth_active) == {
+        "right": 2, "unmatched loop": 1, "one true loop twice": 1, "never together": 1}
+    precision, _ = ev.pair_scores(pairs, matches, truth_active)
+    assert precision == 2 / 5
