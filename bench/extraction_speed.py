@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python bench/extraction_speed.py CORPUS [CORPUS ...] [--songs N] [--tile-minutes 3]
+    .venv/bin/python bench/extraction_speed.py CORPUS [CORPUS ...] [--songs N] [--tile-minutes 3] [--beat-tracker rnn|onset]
 
 Every song of each corpus (``fma_full/*/*.wav|mp3``) goes through :func:`extract_song`
 (decode, beats, tensor, decomposition, separation, refinement, pairs, stretch, write) in
@@ -14,7 +14,14 @@ seconds (this process and its children: robust to other jobs sharing the machine
 inflate wall times), the median wall and CPU seconds of every step, so one sees where the
 time goes, and the load average before and after (``os.getloadavg``).
 
-Measured 2026-11-26 (2-core machine shared with the team, load average 5-7; wall ~2x CPU)::
+Measured 2026-12-02 with the default RNN beat tracker (load average ~0.5-0.9)::
+
+    /tmp/lmms-corpus --tile-minutes 3   25 songs, 178 s of bars, 13 loops/song
+      decode->pairs CPU median 3.47 max 4.32 | whole call CPU median 4.00 max 4.86
+      median CPU per step: beats 2.796, decomposition 0.311, stretch 0.492, spectrogram 0.219
+
+Measured 2026-11-26 with the onset grid (the default until 2026-12-02, now ``--beat-tracker onset``;
+2-core machine shared with the team, load average 5-7; wall ~2x CPU)::
 
     /tmp/lmms-corpus --tile-minutes 3   25 songs, 178 s of bars, 12 loops/song
       decode->pairs wall median 0.46 max 0.63 | CPU median 0.31 max 0.40
@@ -52,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--songs", type=int, default=100, help="songs per corpus (first N)")
     parser.add_argument("--tile-minutes", type=float, default=None, help="repeat each song to this length first")
     parser.add_argument("--variant", choices=("default", "paper"), default="default")
+    parser.add_argument("--beat-tracker", choices=("rnn", "onset"), default=None,
+                        help="step 1's tracker (default: the variant's, rnn)")
     args = parser.parse_args(argv)
 
     print(f"start: {_load()}")
@@ -64,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     from nlc.errors import NLCError
 
     config = ExtractionConfig.paper() if args.variant == "paper" else ExtractionConfig()
+    if args.beat_tracker:
+        config = config.replace(beat_tracker=args.beat_tracker)
     with single_threaded(), tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
         warm_song = None
