@@ -91,11 +91,13 @@ def downbeat_distance(downbeats: np.ndarray, truth: dict, *, error: str = "ok") 
 
 
 def main(argv: list[str] | None = None) -> int:
+    from nlc.dataset_builder.extraction.config import BEAT_TRACKERS
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("corpora", type=Path, nargs="+", help="corpus folders with ground_truth/")
     parser.add_argument("--songs", type=int, default=None, help="first N songs per corpus (default: all)")
-    parser.add_argument("--trackers", nargs="+", choices=("rnn", "onset"), default=["rnn", "onset"],
+    parser.add_argument("--trackers", nargs="+", choices=BEAT_TRACKERS, default=list(BEAT_TRACKERS),
                         help="nlc-bench's beat trackers to measure (ExtractionConfig.beat_tracker; rnn is the default)")
     parser.add_argument("--reference", choices=("madmom", "none"), default="madmom",
                         help="the reference tracker printed beside nlc-bench's (skipped, with a line, if not installed)")

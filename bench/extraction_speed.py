@@ -54,12 +54,14 @@ PAIR_STEPS = ("decode", "spectrogram", "beats", "tensor", "decomposition", "sepa
 
 
 def main(argv: list[str] | None = None) -> int:
+    from nlc.dataset_builder.extraction.config import BEAT_TRACKERS
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("corpora", type=Path, nargs="+")
     parser.add_argument("--songs", type=int, default=100, help="songs per corpus (first N)")
     parser.add_argument("--tile-minutes", type=float, default=None, help="repeat each song to this length first")
     parser.add_argument("--variant", choices=("default", "paper"), default="default")
-    parser.add_argument("--beat-tracker", choices=("rnn", "onset"), default=None,
+    parser.add_argument("--beat-tracker", choices=BEAT_TRACKERS, default=None,
                         help="step 1's tracker (default: the variant's, rnn)")
     args = parser.parse_args(argv)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from nlc.cli import add_json_option, console
+from nlc.dataset_builder.extraction.config import BEAT_TRACKER_HELP, BEAT_TRACKERS
 
 _TABLE1_KEYS: tuple[str, ...] = ("loops", "pairs", "songs")
 """JSON keys of Table 1's columns (# loops, # loop pairs, # songs), in order."""
@@ -120,9 +121,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="process at most this many new songs, then stop without releasing (resume later; "
                             "default: all)")
     build.add_argument("--retry-failed", action="store_true", help="process again the songs recorded as failed")
-    build.add_argument("--beat-tracker", choices=("rnn", "onset"), default="rnn",
-                       help="extraction step 1: 'rnn' (madmom's trained downbeat network: the bar lines of real "
-                            "songs) or 'onset' (a rigid onset grid, ~25x cheaper; as good on steady synthetic songs)")
+    build.add_argument("--beat-tracker", choices=BEAT_TRACKERS, default=BEAT_TRACKERS[0], help=BEAT_TRACKER_HELP)
     add_json_option(build, help="print the build's figures (songs done, failed, pending, pairs per split) as one "
                                 "JSON document on stdout instead of the summary lines")
     build.set_defaults(handler=_build)

