@@ -276,7 +276,8 @@ def decode(act: np.ndarray, *, min_bpm: float, max_bpm: float, beats_per_bar: in
 
     The decoder runs on the activations max-pooled over frame pairs (:data:`DBN_FPS`): its
     state space is bar position x tempo, so halving the frame rate halves both the states and
-    the frames: 1.8 -> 0.3 CPU s for 3 minutes of song (it was a third of the tracker's time).
+    the frames: 0.3-0.6 CPU s for 3 minutes of song against 2.3 at 100 fps
+    (``bench/downbeat_rnn_speed.py``; it was a third of the tracker's time).
     Each beat is then put back on the 100-fps frame of its pair that the network marks more
     strongly, so beat times keep the network's 10-ms resolution.
     """
