@@ -19,7 +19,7 @@ unless ``--keep``) it measures, with the real code paths:
   validation split are timed apart (each epoch does both);
 * the scoring of one CNN, one SNN, AutoMashUpper and random entry, whole, through
   :func:`nlc.benchmark.run.run_benchmark` (the trained weights do not change the cost);
-* the validity ladder (oracle, chroma; random reused) when the build has ``truth.json``.
+* the validity ladder (oracle, audible, chroma; random reused) when the build has ``truth.json``.
 
 It then extrapolates, per stage, linearly in the number of items the stage handles:
 
@@ -176,7 +176,7 @@ def measure_scoring(data: Path, m: Measured, submissions: dict[str, Path], *, de
 
 
 def measure_ladder(data: Path, m: Measured, random_result: Any, *, n_resamples: int) -> None:
-    """Score the ladder's oracle and chroma rungs (random reused, as ``reproduce`` does); its table is seconds' work."""
+    """Score the ladder's oracle, audible and chroma rungs (random reused, as ``reproduce`` does)."""
     from nlc.benchmark.ladder import run_ladder
 
     _, w, c = _timed(lambda: run_ladder(data, n_resamples=n_resamples, done={"random": random_result}))

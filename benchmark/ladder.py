@@ -10,6 +10,13 @@ references bracket every model of Table 2:
   (they permute samples), so a transformed loop keeps its song's key, as it musically does.
   It therefore sees through the between-song negatives (random, selected) and, like any
   harmony-only judge, not through the within-song ones: the per-method table shows it.
+* **audible** (the ceiling an audio model can reach): the same key truth, but only where a key
+  can be heard. A loop the release's role detector calls ``drum`` has no pitch, so its key is
+  not in its audio and it fits any key: every pair with one is a guess (a score in (0.49, 0.51)
+  drawn from the two loops' digests, between the sure 0 and 1, so the harness's pessimistic
+  ties neither punish nor reward it). The key oracle ranks a drum loop's true partner among
+  its few same-key candidates; no model that hears only audio can, so on a synthetic release
+  (about 45 % drum loops) the audible rung, not the key oracle, says how far a model could go.
 * **chroma** (``baselines/submissions/chroma_reference.py``): mean chroma cosine, no training.
 * **random** (``baselines/submissions/random_baseline.py``): the floor.
 
@@ -37,7 +44,7 @@ from nlc.loops.layout import KEY_TONICS
 
 REFERENCE_DIR: Path = Path(__file__).resolve().parents[1] / "baselines" / "submissions"
 """The shipped reference submissions (chroma and random rungs)."""
-RUNGS: tuple[str, ...] = ("oracle", "chroma", "random")
+RUNGS: tuple[str, ...] = ("oracle", "audible", "chroma", "random")
 """Rung names, ceiling first."""
 N_KEYS: int = 24
 """Key classes of the oracle: 12 tonics x {major, minor}."""
@@ -72,13 +79,13 @@ class KeyOracle:
     has_embed: bool = True
     _unknown: dict[bytes, int] = field(default_factory=dict)
 
+    def _class_of(self, digest: bytes) -> int:
+        known = self.keys.get(digest)
+        return known if known is not None else N_KEYS + int.from_bytes(digest[:4], "little") % 1_000_000
+
     def _classes(self, loops: np.ndarray) -> np.ndarray:
-        out = []
-        for loop in np.asarray(loops, dtype=np.float32):
-            digest = sample_digest(loop)
-            known = self.keys.get(digest)
-            out.append(known if known is not None else N_KEYS + int.from_bytes(digest[:4], "little") % 1_000_000)
-        return np.array(out, dtype=np.int64)
+        return np.array([self._class_of(sample_digest(loop)) for loop in np.asarray(loops, dtype=np.float32)],
+                        dtype=np.int64)
 
     def embed(self, loops: np.ndarray) -> np.ndarray:
         """One-hot key (24 dims) per loop; an unknown loop sits alone on a 25th axis."""
@@ -94,9 +101,37 @@ class KeyOracle:
         return (self._classes(sources) == self._classes(targets)).astype(np.float64)
 
 
-def key_oracle(dataset, truth: Mapping[str, Mapping[str, object]] | None = None) -> KeyOracle:
+@dataclass
+class AudibleKeyOracle(KeyOracle):
+    """The audible ceiling: :class:`KeyOracle` where both loops are pitched, a guess where either is
+    ``keyless`` (the digests of the loops the release calls ``drum``; see the module docstring).
+
+    It ranks by :meth:`score`, not by an embedding: a guess is a property of the pair.
+    """
+
+    keyless: frozenset[bytes] = frozenset()
+    name: str = "audible key oracle (corpus key where pitched)"
+    has_embed: bool = False
+
+    def score(self, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """1.0 / 0.0 for two pitched loops in one key / two keys; in (0.49, 0.51) for a pair with a drum loop."""
+        out = []
+        for a, b in zip(np.asarray(sources, dtype=np.float32), np.asarray(targets, dtype=np.float32)):
+            da, db = sample_digest(a), sample_digest(b)
+            if da in self.keyless or db in self.keyless:
+                # the guess: deterministic per pair (two runs agree), spread so that ties are rare
+                out.append(0.49 + 0.02 * int.from_bytes(hashlib.blake2b(da + db, digest_size=4).digest(), "little") / 2**32)
+            else:
+                out.append(float(self._class_of(da) == self._class_of(db)))
+        return np.array(out, dtype=np.float64)
+
+
+def key_oracle(dataset, truth: Mapping[str, Mapping[str, object]] | None = None, *,
+               audible: bool = False) -> KeyOracle:
     """The oracle of an opened release (:func:`nlc.loops.reader.open_dataset`): every protocol loop's key.
 
+    With ``audible``, the :class:`AudibleKeyOracle`, whose keyless loops are those the
+    release's ``loops`` table gives the role ``drum``.
     Raises InputError when the release has no ground truth or a protocol song has no key.
     """
     truth = dataset.truth() if truth is None else truth
@@ -107,15 +142,20 @@ def key_oracle(dataset, truth: Mapping[str, Mapping[str, object]] | None = None)
     ids = sorted({str(i) for t in tables for c in ("query_id", "candidate_id") for i in t[c]})
     loops = dataset.loops()
     song = dict(zip(loops["loop_id"], loops["song_id"]))
+    role = dict(zip(loops["loop_id"], loops["role"]))
     keys: dict[bytes, int] = {}
+    keyless: set[bytes] = set()
     for start in range(0, len(ids), 256):
         chunk = ids[start:start + 256]
         for loop_id, audio in zip(chunk, dataset.loop_audio(chunk)):
             entry = truth.get(song[loop_id], {})
             if "key" not in entry:
                 raise InputError(f"{dataset.root}: truth.json gives no key for song {song[loop_id]!r}")
-            keys[sample_digest(audio)] = key_class(str(entry["key"]))
-    return KeyOracle(keys=keys)
+            digest = sample_digest(audio)
+            keys[digest] = key_class(str(entry["key"]))
+            if role[loop_id] == "drum":
+                keyless.add(digest)
+    return AudibleKeyOracle(keys=keys, keyless=frozenset(keyless)) if audible else KeyOracle(keys=keys)
 
 
 def run_ladder(path: str | os.PathLike[str], *, seed: int = 0, n_resamples: int = N_RESAMPLES,
@@ -131,7 +171,7 @@ def run_ladder(path: str | os.PathLike[str], *, seed: int = 0, n_resamples: int 
         Seed of each run (and of its bootstrap).
     n_resamples : int, default 1000
         Bootstrap resamples per interval.
-    rungs : sequence of str, default ("oracle", "chroma", "random")
+    rungs : sequence of str, default RUNGS ("oracle", "audible", "chroma", "random")
         Which rungs to score.
     progress : bool, default False
         Progress bars while scoring.
@@ -150,8 +190,8 @@ def run_ladder(path: str | os.PathLike[str], *, seed: int = 0, n_resamples: int 
     for rung in (r for r in RUNGS if r in rungs):
         if done and rung in done and done[rung].dataset.content_hash == data.content_hash:
             out[rung] = done[rung]
-        elif rung == "oracle":
-            oracle = key_oracle(open_dataset(path, verify=False))
+        elif rung in ("oracle", "audible"):
+            oracle = key_oracle(open_dataset(path, verify=False), audible=rung == "audible")
             out[rung] = evaluate_loaded(oracle, oracle.path, data, start=time.perf_counter(), seed=seed,
                                         n_resamples=n_resamples, progress=progress, name=oracle.name)
         else:
@@ -212,8 +252,9 @@ def ladder_table(ladder: Mapping[str, R.BenchmarkResults]) -> str:
     shape = (f"{any_result.dataset.n_queries} queries x {any_result.dataset.n_candidates} candidates, "
              f"{any_result.dataset.n_classification} classification items")
     return (markdown_table(["rung", *(metric_info(m).title for m in LADDER_METRICS)], rows)
-            + f"\n\nValidity ladder on {shape}: oracle = corpus key truth, chroma = mean-chroma cosine, "
-              "random = the floor (95 % bootstrap intervals in brackets).\n")
+            + f"\n\nValidity ladder on {shape}: oracle = corpus key truth, audible = the same where a key "
+              "can be heard (a pair with a drum loop is a guess: the ceiling of a model that hears only "
+              "audio), chroma = mean-chroma cosine, random = the floor (95 % bootstrap intervals in brackets).\n")
 
 
 def separated(high: R.BenchmarkResults, low: R.BenchmarkResults, metric: str) -> bool:

@@ -15,7 +15,7 @@ interval, see :mod:`nlc.benchmark.table2_figure`). Unlike the paper, a column's 
 bold only when a paired test separates it from the runner-up (:func:`column_tests`), and a
 top-k column reads "n/a" when no query has more than k candidates; a footnote under each
 table says so, with each column's test and p-value. For a release with ground truth
-(``truth.json``: the synthetic and lmms corpora) the validity ladder (oracle, chroma
+(``truth.json``: the synthetic and lmms corpora) the validity ladder (oracle, audible oracle, chroma
 reference, random floor; :mod:`nlc.benchmark.ladder`) is scored beside it into ``OUT/ladder.md``.
 
 How long each baseline trains is one choice, a :class:`Scale` from :data:`SCALES`: ``paper``

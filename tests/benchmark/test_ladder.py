@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlc.benchmark.ladder import KeyOracle, key_class, ladder_table, run_ladder, sample_digest, separated
+from nlc.benchmark.ladder import AudibleKeyOracle, KeyOracle, key_class, ladder_table, run_ladder, sample_digest, separated
 from nlc.errors import InputError
 from nlc.loops.negatives import rearrange, reverse, shift
 
@@ -22,8 +22,8 @@ def keyed_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_harness_orders_oracle_above_random_with_separated_intervals(keyed_release: Path) -> None:
     ladder = run_ladder(keyed_release, seed=0, n_resamples=200)
-    assert list(ladder) == ["oracle", "chroma", "random"]
-    oracle, chroma, random = ladder["oracle"], ladder["chroma"], ladder["random"]
+    assert list(ladder) == ["oracle", "audible", "chroma", "random"]
+    oracle, audible, random = ladder["oracle"], ladder["audible"], ladder["random"]
     assert oracle.dataset.n_queries == 20
     for metric in ("average_rank", "top10"):
         assert separated(oracle, random, metric), metric
@@ -32,8 +32,27 @@ def test_the_harness_orders_oracle_above_random_with_separated_intervals(keyed_r
     assert oracle.metrics.method_accuracy["positive"] == 1.0 and oracle.metrics.method_accuracy["random"] == 1.0
     assert oracle.intervals.method_accuracy["random"].low > random.intervals.method_accuracy["random"].high
     assert oracle.metrics.roc_auc > random.metrics.roc_auc
+    # the audible ceiling hears no key in a drum loop: never above the key oracle, ranked by its pair scores
+    assert audible.model.ranking_by == "score" and audible.metrics.average_rank > oracle.metrics.average_rank
+    assert audible.metrics.method_accuracy["positive"] < 1.0  # positives with a drum loop are guesses
     text = ladder_table(ladder)
     assert text.splitlines()[2].startswith("| oracle") and "20 queries x 20 candidates" in text
+    assert text.splitlines()[3].startswith("| audible")
+
+
+def test_the_audible_oracle_guesses_on_a_drum_loop_and_knows_the_rest() -> None:
+    rng = np.random.default_rng(1)
+    pitched_c, pitched_c2, pitched_d, drum = rng.standard_normal((4, 88200)).astype(np.float32)
+    keys = {sample_digest(pitched_c): 0, sample_digest(pitched_c2): 0, sample_digest(pitched_d): 2,
+            sample_digest(drum): 0}
+    oracle = AudibleKeyOracle(keys=keys, keyless=frozenset({sample_digest(drum)}))
+    sources = np.stack([pitched_c, pitched_c, reverse(pitched_c2), drum, pitched_d])
+    targets = np.stack([pitched_c2, pitched_d, pitched_c, pitched_c, shift(drum, beats=1)])
+    scores = oracle.score(sources, targets)
+    assert scores[:3].tolist() == [1.0, 0.0, 1.0]  # a transformed pitched loop keeps its key
+    assert np.all((scores[3:] > 0.49) & (scores[3:] < 0.51)) and scores[3] != scores[4]  # guesses, not ties
+    assert oracle.score(sources, targets).tolist() == scores.tolist()  # the same guess on every run
+    assert KeyOracle(keys=keys).score(drum[None], pitched_c[None]).tolist() == [1.0]  # the key oracle knows it
 
 
 def test_the_oracle_sees_a_transformed_loop_as_its_own_key() -> None:
@@ -68,8 +87,8 @@ def test_reproduce_writes_the_ladder_beside_table2(keyed_release: Path, tmp_path
     out = tmp_path / "t2"
     reproduce_table2(data=keyed_release, out=out, negatives=["shift"], n_resamples=100)
     text = (out / "ladder.md").read_text()
-    assert "| oracle |" in text and "| random |" in text and "100 classification items" not in text
-    assert sorted(p.name for p in (out / "ladder").iterdir()) == ["chroma.json", "oracle.json"]
+    assert "| oracle |" in text and "| audible |" in text and "| random |" in text and "100 classification items" not in text
+    assert sorted(p.name for p in (out / "ladder").iterdir()) == ["audible.json", "chroma.json", "oracle.json"]
     assert not any(p.name.startswith(("oracle", "chroma", "ladder")) for p in (out / "results").iterdir())
     before = (out / "ladder" / "oracle.json").read_text()
     reproduce_table2(data=keyed_release, out=out, negatives=["shift"], n_resamples=100)  # resumes
