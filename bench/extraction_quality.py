@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python bench/extraction_quality.py CORPUS [--variant default paper] [--songs N] [--group-coplaying 0.9]
-        [--reference madmom|none]
+        [--reference madmom|none] [--json OUT.json] [--paired-with EARLIER.json]
 
 CORPUS is a corpus folder with ground truth (``nlc-bench corpus synth`` or ``corpus lmms``).
 For every song with ``ground_truth/NNNNNN/truth.json`` and stems, the song is extracted in
@@ -19,7 +19,11 @@ scores against stems summed where they play in the same bars (Jaccard >= J): an 
 renders each drum of a kit as its own stem. With madmom installed (``--reference madmom``, the
 default) every variant runs a second time on madmom's own bars (``VARIANT+madmom``: its RNN +
 DBN as it ships, without the pipeline's metre policy and bar-phase vote), the reference step 1
-is measured against; that costs ~25 CPU s per 3-minute song.
+is measured against; that costs ~25 CPU s per 3-minute song. ``--paired-with EARLIER.json``
+(an earlier run's ``--json``, e.g. with ``--set beat_tracker=onset``) prints each figure's mean
+per-song difference from it with its standard error
+(:func:`~nlc.dataset_builder.extraction.evaluate.paired_difference`): gaps of a few hundredths
+between two variants are within the songs' own scatter.
 Runs on one core (threadpoolctl) in a single process.
 """
 
@@ -95,6 +99,25 @@ def madmom_grid(audio: np.ndarray, mel_db: np.ndarray, chroma: np.ndarray, *, co
                     beat_cv=float(np.std(ibi) / np.mean(ibi)), pulse_clarity=float("nan"))
 
 
+def print_paired(rows: dict[str, dict], earlier: dict[str, dict], variant: str, source: Path) -> None:
+    """One line per figure: this run minus the earlier one, per song, with its standard error."""
+    from nlc.dataset_builder.extraction.evaluate import paired_difference
+    from nlc.errors import NLCError
+
+    name = variant if variant in earlier else (next(iter(earlier)) if len(earlier) == 1 else None)
+    if name is None:
+        print(f"  paired with {source}: no variant {variant!r} there (it has {sorted(earlier)})")
+        return
+    for key in ("loop_recall", "pair_precision", "pair_recall"):
+        try:
+            d = paired_difference(rows, earlier[name]["songs"], key)
+        except NLCError as exc:
+            print(f"  paired with {source}[{name}]: {exc}")
+            return
+        print(f"  paired with {source}[{name}], {d.n} songs: {key.replace('_', ' ')} {d.mean:+.3f} "
+              f"(SE {d.se:.3f}; {d.moved} songs moved by > {d.moved_by:g})")
+
+
 def _value(text: str):
     try:
         return json.loads(text)
@@ -115,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
                              "(a drum kit rendered one track per drum)")
     parser.add_argument("--reference", choices=("madmom", "none"), default="madmom",
                         help="also run each variant on madmom's own bar grid (skipped, with a line, if not installed)")
+    parser.add_argument("--paired-with", type=Path, default=None, metavar="JSON",
+                        help="an earlier run's --json: print each variant's paired per-song difference from the "
+                             "same variant there (or its only one), with its standard error")
     args = parser.parse_args(argv)
 
     from threadpoolctl import threadpool_limits
@@ -126,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     from nlc.errors import NLCError
 
     overrides = {k: _value(v) for k, v in (s.split("=", 1) for s in args.set)}
+    earlier = json.loads(args.paired_with.read_text()) if args.paired_with else None
     songs = list(_songs(args.corpus))[: args.songs]
     if not songs:
         print(f"no songs with ground truth in {args.corpus}", file=sys.stderr)
@@ -174,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"{km('pair_precision'):.3f}   pair recall {km('pair_recall'):.3f}")
             for tid, why in list(failed.items())[:5]:
                 print(f"  failed {tid}: {why}")
+            if earlier is not None:
+                print_paired(rows, earlier, variant, args.paired_with)
     if args.json:
         args.json.write_text(json.dumps(out, indent=1, default=float))
     return 0

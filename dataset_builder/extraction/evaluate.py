@@ -214,3 +214,36 @@ def activation_correlation(layout: np.ndarray, energy: np.ndarray) -> np.ndarray
     ny = np.linalg.norm(y, axis=0)
     r = (x.T @ y) / np.maximum(np.outer(nx, ny), 1e-12)
     return np.max(r, axis=1)
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """Mean per-song difference of one figure between two runs on the same songs, with its standard error.
+
+    ``n``: songs scored in both (a song that failed, or whose figure is undefined, in either run is
+    left out); ``mean`` and ``se``: mean and standard error of ``a - b`` over them; ``moved``: songs
+    whose figure differs by more than ``moved_by``.
+    """
+
+    n: int
+    mean: float
+    se: float
+    moved: int
+    moved_by: float
+
+
+def paired_difference(a: dict[str, dict], b: dict[str, dict], key: str, *, moved_by: float = 0.2) -> PairedDifference:
+    """Paired difference of figure ``key`` between two runs' per-song results (song id -> figures).
+
+    Why paired: the extraction is chaotic per song (moving every beat by 1 ms moves pair precision
+    by more than 0.2 on 8-12 of 60 synthetic songs, ``docs/extraction.md``), so two variants'
+    means differ by a few hundredths on the same songs by chance; the standard error of the
+    per-song difference says which gaps the songs can resolve. Needs two shared songs.
+    """
+    diffs = [float(a[s][key]) - float(b[s][key]) for s in sorted(set(a) & set(b))
+             if np.isfinite(float(a[s][key])) and np.isfinite(float(b[s][key]))]
+    if len(diffs) < 2:
+        raise InputError(f"paired difference of {key!r}: {len(diffs)} songs scored in both runs, need 2")
+    d = np.asarray(diffs)
+    return PairedDifference(n=d.size, mean=float(d.mean()), se=float(d.std(ddof=1) / np.sqrt(d.size)),
+                            moved=int(np.sum(np.abs(d) > moved_by)), moved_by=moved_by)

@@ -102,3 +102,15 @@ def test_pair_verdicts_say_why_a_pair_is_wrong():
         "right": 2, "unmatched loop": 1, "one true loop twice": 1, "never together": 1}
     precision, _ = ev.pair_scores(pairs, matches, truth_active)
     assert precision == 2 / 5
+
+
+def test_paired_difference_uses_shared_scored_songs_only():
+    a = {"s1": {"p": 1.0}, "s2": {"p": 0.5}, "s3": {"p": 0.9}, "s4": {"p": float("nan")}, "only_a": {"p": 0.0}}
+    b = {"s1": {"p": 0.5}, "s2": {"p": 0.5}, "s3": {"p": 1.0}, "s4": {"p": 1.0}}
+    d = ev.paired_difference(a, b, "p")
+    diffs = np.array([0.5, 0.0, -0.1])  # s4 is undefined in a, only_a is not in b
+    assert d.n == 3 and d.mean == pytest.approx(diffs.mean())
+    assert d.se == pytest.approx(diffs.std(ddof=1) / np.sqrt(3)) and d.moved == 1 and d.moved_by == 0.2
+    assert ev.paired_difference(a, a, "p").mean == 0.0 and ev.paired_difference(a, a, "p").se == 0.0
+    with pytest.raises(InputError, match="1 songs scored in both runs"):
+        ev.paired_difference({"s1": {"p": 1.0}}, b, "p")
