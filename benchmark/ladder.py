@@ -10,13 +10,14 @@ references bracket every model of Table 2:
   (they permute samples), so a transformed loop keeps its song's key, as it musically does.
   It therefore sees through the between-song negatives (random, selected) and, like any
   harmony-only judge, not through the within-song ones: the per-method table shows it.
-* **audible** (the ceiling an audio model can reach): the same key truth, but only where a key
+* **audible** (the ceiling of harmony heard from audio): the same key truth, but only where a key
   can be heard. A loop the release's role detector calls ``drum`` has no pitch, so its key is
   not in its audio and it fits any key: every pair with one is a guess (a score in (0.49, 0.51)
   drawn from the two loops' digests, between the sure 0 and 1, so the harness's pessimistic
   ties neither punish nor reward it). The key oracle ranks a drum loop's true partner among
   its few same-key candidates; no model that hears only audio can, so on a synthetic release
-  (about 45 % drum loops) the audible rung, not the key oracle, says how far a model could go.
+  (about 45 % drum loops) the audible rung, not the key oracle, says how far harmony can take a
+  model (it may go further on the within-song negatives, by time and rhythm, which no key sees).
 * **chroma** (``baselines/submissions/chroma_reference.py``): mean chroma cosine, no training.
 * **random** (``baselines/submissions/random_baseline.py``): the floor.
 
@@ -253,8 +254,8 @@ def ladder_table(ladder: Mapping[str, R.BenchmarkResults]) -> str:
              f"{any_result.dataset.n_classification} classification items")
     return (markdown_table(["rung", *(metric_info(m).title for m in LADDER_METRICS)], rows)
             + f"\n\nValidity ladder on {shape}: oracle = corpus key truth, audible = the same where a key "
-              "can be heard (a pair with a drum loop is a guess: the ceiling of a model that hears only "
-              "audio), chroma = mean-chroma cosine, random = the floor (95 % bootstrap intervals in brackets).\n")
+              "can be heard (a pair with a drum loop is a guess: the ceiling of harmony heard from audio), "
+              "chroma = mean-chroma cosine, random = the floor (95 % bootstrap intervals in brackets).\n")
 
 
 def separated(high: R.BenchmarkResults, low: R.BenchmarkResults, metric: str) -> bool:
