@@ -53,8 +53,9 @@ class ExtractionConfig:
         ``min_share`` (0.001) drops components with less of the energy;
         ``unmix_min_gain`` (0.15; >= 1 = off) and ``unmix_quantile`` (0.3) split mixture
         components into the loops they contain, ``refit_rounds`` (1) times re-fitted (50 KL
-        updates) and unmixed again; ``merge_r`` (0.9; 1.0 = off) merges components with
-        correlated activations; ``min_loop_bars`` (3; 1 = off) drops components that play in
+        updates) and unmixed again; ``merge_r`` (0.8; 1.0 = off) merges components with
+        correlated activations (0.8, not 0.9: the two one-bar components of a two-bar loop
+        were left apart near 0.9, docs/extraction.md); ``min_loop_bars`` (3; 1 = off) drops components that play in
         fewer bars (at ``pair_threshold``). ``n_iter`` (150), ``seed`` (0).
     Separation (step 4)
         ``mask_power`` (2.0): exponent of the Wiener-like soft mask.
@@ -87,7 +88,7 @@ class ExtractionConfig:
     magnitude_power: float = 1.0
     method: Literal["tucker", "bar_nmf"] = "bar_nmf"
     rank_rule: Literal["smith", "smith_plus1", "full", "half_bars"] = "smith_plus1"
-    merge_r: float = 0.9
+    merge_r: float = 0.8
     sparsity: float = 0.0
     min_share: float = 0.001
     unmix_min_gain: float = 0.15
