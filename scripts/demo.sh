@@ -6,7 +6,7 @@
 set -euo pipefail
 OUT=${1:-demo-output}
 # 550 songs: the paper's protocol shape. The test split is min(100, songs with pairs // 5) songs, so
-# 100 queries x 100 candidates need 500 songs with pairs; 550 rendered give 521 (seed 0).
+# 100 queries x 100 candidates need 500 songs with pairs; 550 rendered give 510 (seed 0).
 SONGS=${DEMO_SONGS:-550}
 # training budget: `reproduce table2 --scale demo` (4 epochs of 256 positive pairs: ten trainings in
 # minutes); DEMO_EPOCHS / DEMO_TRAIN_PAIRS override it for a quicker or longer run
@@ -23,7 +23,7 @@ $NLC corpus synth --songs "$SONGS" --seed 0 "$OUT/corpus"
 
 step "2/6 nlc-loops dataset (extraction, splits, frozen protocol)"
 # The onset beat grid, not the default RNN: on this steady synthetic corpus it finds the bar lines as
-# well (loop recall / pair precision 0.91 / 0.90 against 0.90 / 0.87) at 1/16 of the beat step's cost, which keeps
+# well (loop recall / pair precision 0.91 / 0.92 against 0.90 / 0.88) at 1/16 of the beat step's cost, which keeps
 # the demo inside 20 minutes; real corpora need the RNN (docs/extraction.md, beat tracker on real music)
 $NLC dataset build "$OUT/corpus" --out "$OUT/nlc-loops" --workers 2 --seed 0 --beat-tracker onset
 $NLC dataset stats "$OUT/nlc-loops"
