@@ -127,13 +127,12 @@ class AudibleKeyOracle(KeyOracle):
         return np.array(out, dtype=np.float64)
 
 
-def key_oracle(dataset, truth: Mapping[str, Mapping[str, object]] | None = None, *,
-               audible: bool = False) -> KeyOracle:
-    """The oracle of an opened release (:func:`nlc.loops.reader.open_dataset`): every protocol loop's key.
+def key_oracles(dataset, truth: Mapping[str, Mapping[str, object]] | None = None) -> dict[str, KeyOracle]:
+    """The ``oracle`` and ``audible`` rungs of an opened release (:func:`nlc.loops.reader.open_dataset`).
 
-    With ``audible``, the :class:`AudibleKeyOracle`, whose keyless loops are those the
-    release's ``loops`` table gives the role ``drum``.
-    Raises InputError when the release has no ground truth or a protocol song has no key.
+    Both know every protocol loop's key; the :class:`AudibleKeyOracle`'s keyless loops are those
+    the release's ``loops`` table gives the role ``drum``. One pass over the protocol's audio
+    serves both. Raises InputError when the release has no ground truth or a protocol song has no key.
     """
     truth = dataset.truth() if truth is None else truth
     if not truth:
@@ -156,7 +155,7 @@ def key_oracle(dataset, truth: Mapping[str, Mapping[str, object]] | None = None,
             keys[digest] = key_class(str(entry["key"]))
             if role[loop_id] == "drum":
                 keyless.add(digest)
-    return AudibleKeyOracle(keys=keys, keyless=frozenset(keyless)) if audible else KeyOracle(keys=keys)
+    return {"oracle": KeyOracle(keys=keys), "audible": AudibleKeyOracle(keys=keys, keyless=frozenset(keyless))}
 
 
 def run_ladder(path: str | os.PathLike[str], *, seed: int = 0, n_resamples: int = N_RESAMPLES,
@@ -188,11 +187,13 @@ def run_ladder(path: str | os.PathLike[str], *, seed: int = 0, n_resamples: int 
         raise InputError(f"unknown ladder rung(s) {unknown}; expected some of {RUNGS}")
     data = open_protocol(path)
     out: dict[str, R.BenchmarkResults] = {}
+    oracles: dict[str, KeyOracle] = {}
     for rung in (r for r in RUNGS if r in rungs):
         if done and rung in done and done[rung].dataset.content_hash == data.content_hash:
             out[rung] = done[rung]
         elif rung in ("oracle", "audible"):
-            oracle = key_oracle(open_dataset(path, verify=False), audible=rung == "audible")
+            oracles = oracles or key_oracles(open_dataset(path, verify=False))
+            oracle = oracles[rung]
             out[rung] = evaluate_loaded(oracle, oracle.path, data, start=time.perf_counter(), seed=seed,
                                         n_resamples=n_resamples, progress=progress, name=oracle.name)
         else:
