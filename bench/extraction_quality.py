@@ -13,7 +13,7 @@ extracted bar grid. Printed per variant: mean loop recall, pair precision and pa
 (means over songs, and pooled over all pairs), how many wrong pairs hold a loop that matches no
 stem, one true loop twice or two true loops that never play together
 (:func:`~nlc.dataset_builder.extraction.evaluate.pair_verdicts`), mean best activation/stem-energy correlation
-per loop, loops and duplicates removed per song, downbeat and tempo accuracy, failures,
+per loop, loops, duplicates removed and rare loops dropped (``min_loop_share``) per song, downbeat and tempo accuracy, failures,
 and the first three figures per layout kind of the synthetic corpus. ``--group-coplaying J``
 scores against stems summed where they play in the same bars (Jaccard >= J): an lmms project
 renders each drum of a kit as its own stem. With madmom installed (``--reference madmom``, the
@@ -71,7 +71,9 @@ def score_song(path: Path, truth: dict, folder: Path, config, *, group_jaccard: 
         "n_pairs": len(pairs), "n_correct_pairs": correct, "n_true_pairs": len(ev.true_pairs(st.active)),
         "pair_verdicts": verdicts,
         "activation_r": float(np.mean(ev.activation_correlation(ex.layout, st.energy))),
+        "activation_r_chance": float(np.mean(ev.activation_correlation_chance(ex.layout, st.energy))),
         "n_true_loops": len(st.names), "n_loops": len(ex.ids), "removed": len(ex.refined.merged_into),
+        "rare": len(ex.refined.rare),
         "downbeat_ok": down_ok, "tempo_ok": abs(ex.grid.tempo - float(truth.get("tempo", np.nan))) < 0.02 * float(truth.get("tempo", np.nan)),
         "seconds": sum(v for k, v in ex.timings.items()), "layout_kind": truth.get("layout_kind", ""),
     }
@@ -187,8 +189,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"({time.perf_counter() - t0:.0f} s)  overrides={overrides}")
             print(f"  loop recall {mean('loop_recall'):.3f}   pair precision {mean('pair_precision'):.3f} "
                   f"(pooled {pooled_p:.3f})   pair recall {mean('pair_recall'):.3f}")
-            print(f"  activation r (best stem, mean per loop) {mean('activation_r'):.3f}   loops/song {mean('n_loops'):.2f} "
-                  f"(true {mean('n_true_loops'):.2f})   duplicates removed/song {mean('removed'):.2f}")
+            print(f"  activation r (best stem, mean per loop) {mean('activation_r'):.3f} "
+                  f"(chance, layout shifted: {mean('activation_r_chance'):.3f})   loops/song {mean('n_loops'):.2f} "
+                  f"(true {mean('n_true_loops'):.2f})   duplicates removed/song {mean('removed'):.2f}   "
+                  f"rare loops dropped/song {mean('rare'):.2f}")
             wrong = {v: sum(x["pair_verdicts"][v] for x in r) for v in ev.PAIR_VERDICTS[1:]}
             print("  wrong pairs, all songs: " + ", ".join(f"{n} {v}" for v, n in wrong.items()))
             print(f"  downbeats within 50 ms {mean('downbeat_ok'):.3f}   tempo within 2% {mean('tempo_ok'):.3f}   "

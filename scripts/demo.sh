@@ -23,7 +23,7 @@ $NLC corpus synth --songs "$SONGS" --seed 0 "$OUT/corpus"
 
 step "2/6 nlc-loops dataset (extraction, splits, frozen protocol)"
 # The onset beat grid, not the default RNN: on this steady synthetic corpus it finds the bar lines as
-# well (loop recall / pair precision 0.91 / 0.92 against 0.90 / 0.88) at 1/16 of the beat step's cost, which keeps
+# well (loop recall / pair precision 0.88 / 0.94 against 0.88 / 0.90) at 1/16 of the beat step's cost, which keeps
 # the demo inside 20 minutes; real corpora need the RNN (docs/extraction.md, beat tracker on real music)
 $NLC dataset build "$OUT/corpus" --out "$OUT/nlc-loops" --workers 2 --seed 0 --beat-tracker onset
 $NLC dataset stats "$OUT/nlc-loops"

@@ -65,7 +65,10 @@ class ExtractionConfig:
         marks duplicates), ``per_loop_peak`` (True: activations relative to each loop's
         peak before the bar normalisation), ``bar_norm`` (``"max"``; paper ``"l2"``),
         ``pair_threshold`` (0.5 on the default's scale; the paper's 0.2 with l2 bars),
-        ``pair_skip_halves`` (True: the two components of one two-bar loop are no pair).
+        ``pair_skip_halves`` (True: the two components of one two-bar loop are no pair),
+        ``min_loop_share`` (0.2; paper 0.0 = off): a loop must play (at ``pair_threshold``)
+        in at least this share of the song's bars, or it is dropped with its pairs (on real
+        songs rarer components are one pattern of a changing instrument, docs/extraction.md).
     Stretch (step 7)
         ``stretcher``: ``"rubberband"`` (default) or ``"librosa"`` (phase vocoder).
     """
@@ -105,6 +108,7 @@ class ExtractionConfig:
     bar_norm: Literal["l2", "sum", "max"] = "max"
     pair_threshold: float = 0.5
     pair_skip_halves: bool = True
+    min_loop_share: float = 0.2
     stretcher: Literal["rubberband", "librosa"] = "rubberband"
 
     def __post_init__(self) -> None:
@@ -126,6 +130,8 @@ class ExtractionConfig:
             raise InputError(f"ExtractionConfig.min_loop_bars must be >= 1, got {self.min_loop_bars}")
         if not 0.0 < self.pair_threshold <= 1.0:
             raise InputError(f"ExtractionConfig.pair_threshold must lie in (0, 1], got {self.pair_threshold}")
+        if not 0.0 <= self.min_loop_share <= 1.0:
+            raise InputError(f"ExtractionConfig.min_loop_share must lie in [0, 1], got {self.min_loop_share}")
 
     @classmethod
     def paper(cls, **changes: object) -> "ExtractionConfig":
@@ -135,7 +141,7 @@ class ExtractionConfig:
         fields: dict[str, object] = dict(method="tucker", rank_rule="smith", n_iter=100, sparsity=0.0, merge_r=1.0,
                                          min_share=0.0, unmix_min_gain=1.0, refit_rounds=0, min_loop_bars=1,
                                          per_loop_peak=False, dup_cosine=1.0, bar_norm="l2", pair_threshold=0.2,
-                                         pair_skip_halves=False)
+                                         pair_skip_halves=False, min_loop_share=0.0)
         fields.update(changes)
         return cls(**fields)  # type: ignore[arg-type]
 

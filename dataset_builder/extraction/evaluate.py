@@ -216,6 +216,21 @@ def activation_correlation(layout: np.ndarray, energy: np.ndarray) -> np.ndarray
     return np.max(r, axis=1)
 
 
+def activation_correlation_chance(layout: np.ndarray, energy: np.ndarray) -> np.ndarray:
+    """Per extracted loop, :func:`activation_correlation` of its layout column circularly shifted,
+    averaged over every non-zero shift of whole bars: what the best-stem r reaches by chance.
+
+    Why: the best of S stems' correlations is biased upwards, and more so for a loop playing
+    in a few bars of a song whose stems enter and leave in sections; a shifted column keeps
+    how often and in what runs the loop plays, but not where. NaN for a song of one bar.
+    """
+    layout = np.asarray(layout, dtype=np.float64)
+    n_bars = layout.shape[0]
+    if n_bars < 2:
+        return np.full(layout.shape[1], np.nan)
+    return np.mean([activation_correlation(np.roll(layout, s, axis=0), energy) for s in range(1, n_bars)], axis=0)
+
+
 @dataclass(frozen=True)
 class PairedDifference:
     """Mean per-song difference of one figure between two runs on the same songs, with its standard error.

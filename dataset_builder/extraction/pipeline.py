@@ -19,7 +19,7 @@ from nlc.dataset_builder.extraction.config import ExtractionConfig
 from nlc.dataset_builder.extraction.consolidate import consolidate_decomposition
 from nlc.dataset_builder.extraction.decompose import Decomposition, decompose
 from nlc.dataset_builder.extraction.pairs import co_occurring_pairs
-from nlc.dataset_builder.extraction.refine import Refined, refine
+from nlc.dataset_builder.extraction.refine import Refined, keep_recurring, refine
 from nlc.dataset_builder.extraction.separate import best_bars, sdr, separate_bar, soft_masks
 from nlc.dataset_builder.extraction.spectrum import mel_and_chroma
 from nlc.dataset_builder.extraction.stretch import stretch_to
@@ -170,6 +170,7 @@ def extract_loops(audio: np.ndarray, *, config: ExtractionConfig = ExtractionCon
     clock.lap("separation")
     refined = refine(dec.loops, dec.layout, sdrs, hash_size=c.hash_size, max_bits=c.hash_max_bits,
                      norm=c.bar_norm, per_loop_peak=c.per_loop_peak, min_cosine=c.dup_cosine)
+    refined = keep_recurring(refined, min_share=c.min_loop_share, threshold=c.pair_threshold)
     ids = [loop_id(k) for k in refined.kept]
     clock.lap("refinement")
     pairs = [(ids[i], ids[j]) for i, j in co_occurring_pairs(refined.layout, threshold=c.pair_threshold,

@@ -48,6 +48,7 @@ def summarise(ex: Extraction, *, song_id: str, source: str, config: ExtractionCo
             "n_before": int(dec.loops.shape[0]),
             "n_after": len(ex.ids),
             "removed": [{"loop": loop_id(i), "merged_into": loop_id(j)} for i, j in sorted(ex.refined.merged_into.items())],
+            "rare": [loop_id(i) for i in ex.refined.rare],
         },
         "timings": ex.timings,
         "cpu_timings": ex.cpu_timings,

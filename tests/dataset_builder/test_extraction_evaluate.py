@@ -114,3 +114,15 @@ def test_paired_difference_uses_shared_scored_songs_only():
     assert ev.paired_difference(a, a, "p").mean == 0.0 and ev.paired_difference(a, a, "p").se == 0.0
     with pytest.raises(InputError, match="1 songs scored in both runs"):
         ev.paired_difference({"s1": {"p": 1.0}}, b, "p")
+
+
+def test_activation_correlation_chance_averages_every_circular_shift():
+    # two stems in complementary halves of 8 bars; a loop that follows the first exactly scores r = 1, but
+    # shifted by s bars it correlates 1 - min(s, 8 - s) / 2 with one stem and minus that with the other:
+    # best of the two over s = 1..7 is 0.5, 0, 0.5, 1, 0.5, 0, 0.5, mean 3/7
+    first = np.r_[np.ones(4), np.zeros(4)]
+    energy = np.stack([first, 1.0 - first])
+    layout = first[:, None]
+    np.testing.assert_allclose(ev.activation_correlation(layout, energy), [1.0])
+    np.testing.assert_allclose(ev.activation_correlation_chance(layout, energy), [3 / 7], atol=1e-12)
+    assert np.isnan(ev.activation_correlation_chance(np.ones((1, 2)), np.ones((2, 1)))).all()

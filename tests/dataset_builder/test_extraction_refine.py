@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from nlc.errors import InputError
-from nlc.dataset_builder.extraction.refine import duplicate_groups, normalise_bars, refine, spectrogram_hash
+from nlc.dataset_builder.extraction.refine import (Refined, duplicate_groups, keep_recurring, normalise_bars, refine,
+                                                  spectrogram_hash)
 
 
 def _spectrograms():
@@ -41,3 +42,30 @@ def test_bar_normalisation(norm, fn):
     assert np.all(out[1] == 0)
     with pytest.raises(InputError):
         normalise_bars(x, norm="nope")
+
+
+def test_keep_recurring_drops_loops_heard_in_too_few_bars():
+    # 10 bars; loop 4 plays in 5, loop 7 in 2 (a fill), loop 9 in 1 bar at 0.6 and below the threshold elsewhere
+    layout = np.zeros((10, 3), np.float32)
+    layout[:5, 0] = 1.0
+    layout[[3, 8], 1] = 0.9
+    layout[:, 2] = 0.3
+    layout[6, 2] = 0.6
+    refined = Refined(kept=[4, 7, 9], layout=layout, merged_into={2: 4})
+    out = keep_recurring(refined, min_share=0.2, threshold=0.5)
+    assert out.kept == [4, 7] and out.rare == [9]
+    assert out.merged_into == {2: 4}
+    np.testing.assert_array_equal(out.layout, layout[:, :2])  # not normalised again
+    assert keep_recurring(refined, min_share=0.25, threshold=0.5).kept == [4]
+    assert keep_recurring(refined, min_share=0.0, threshold=0.5) is refined
+    empty = Refined(kept=[], layout=np.zeros((10, 0), np.float32), merged_into={})
+    assert keep_recurring(empty, min_share=0.2, threshold=0.5).kept == []
+
+
+def test_min_loop_share_is_validated_and_off_in_the_paper_variant():
+    from nlc.dataset_builder.extraction import ExtractionConfig
+
+    assert ExtractionConfig().min_loop_share == 0.2 and ExtractionConfig.paper().min_loop_share == 0.0
+    for bad in (-0.1, 1.5):
+        with pytest.raises(InputError, match="min_loop_share"):
+            ExtractionConfig(min_loop_share=bad)

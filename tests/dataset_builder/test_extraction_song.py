@@ -53,7 +53,8 @@ def test_folder_contract(extracted):
     for timings in (summary["timings"], summary["cpu_timings"]):
         assert list(timings) == steps and all(v >= 0 for v in timings.values())
         assert timings["total"] == pytest.approx(sum(v for k, v in timings.items() if k != "total"), abs=1e-3)
-    assert summary["refinement"]["n_before"] - summary["refinement"]["n_after"] == len(summary["refinement"]["removed"])
+    refinement = summary["refinement"]
+    assert refinement["n_before"] - refinement["n_after"] == len(refinement["removed"]) + len(refinement["rare"])
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]
 
 
