@@ -6,7 +6,7 @@
 set -euo pipefail
 OUT=${1:-demo-output}
 # 550 songs: the paper's protocol shape. The test split is min(100, songs with pairs // 5) songs, so
-# 100 queries x 100 candidates need 500 songs with pairs; 550 rendered give 510 (seed 0).
+# 100 queries x 100 candidates need 500 songs with pairs; 550 rendered give 507 (seed 0, with min_loop_share 0.2).
 SONGS=${DEMO_SONGS:-550}
 # training budget: `reproduce table2 --scale demo` (4 epochs of 256 positive pairs: ten trainings in
 # minutes); DEMO_EPOCHS / DEMO_TRAIN_PAIRS override it for a quicker or longer run
