@@ -13,8 +13,9 @@ extracted bar grid. Printed per variant: mean loop recall, pair precision and pa
 (means over songs, and pooled over all pairs), how many wrong pairs hold a loop that matches no
 stem, one true loop twice or two true loops that never play together
 (:func:`~nlc.dataset_builder.extraction.evaluate.pair_verdicts`), mean best activation/stem-energy correlation
-per loop, loops, duplicates removed and rare loops dropped (``min_loop_share``) per song, downbeat and tempo accuracy, failures,
-and the first three figures per layout kind of the synthetic corpus. ``--group-coplaying J``
+per loop and its chance level (:func:`~nlc.dataset_builder.extraction.evaluate.activation_correlation_chance`),
+loops, duplicates removed and rare loops dropped (``min_loop_share``) per song, downbeat and tempo
+accuracy, failures, and the first three figures per layout kind of the synthetic corpus. ``--group-coplaying J``
 scores against stems summed where they play in the same bars (Jaccard >= J): an lmms project
 renders each drum of a kit as its own stem. With madmom installed (``--reference madmom``, the
 default) every variant runs a second time on madmom's own bars (``VARIANT+madmom``: its RNN +

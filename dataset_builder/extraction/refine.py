@@ -129,8 +129,8 @@ def keep_recurring(refined: Refined, *, min_share: float, threshold: float) -> R
 
     Why: a loop is a part that recurs. On real songs (lmms projects rendered with stems) a
     component heard in under a fifth of the bars is nearly always one pattern of an
-    instrument whose pattern changes (a fill, a variation, a break): 6 of its 66 loops
-    matched a stem and 10 of its 337 pairs were right (docs/extraction.md). The dropped
+    instrument whose pattern changes (a fill, a variation, a break): 5 of 66 such loops
+    matched a stem, and 10 of the 256 pairs holding one were right (docs/extraction.md). The dropped
     loops keep their part of the soft masks (separation is already done) and the layout is
     not normalised again: a kept loop's value in a bar stays relative to everything that
     sounds there. ``min_share`` 0 keeps every loop.

@@ -109,6 +109,21 @@ def test_failure_while_writing_leaves_no_folder(song, tmp_path, monkeypatch):
     assert len(written) == 2 and list((tmp_path / "out").iterdir()) == []
 
 
+def test_a_song_whose_loops_are_all_rare_keeps_an_empty_folder(song, tmp_path):
+    # a share of 1: only a loop playing in every bar may stay, and in this song every loop rests somewhere
+    assert not song.layout.all(axis=0).any()
+    wav = tmp_path / "s.wav"
+    sf.write(wav, song.audio, SAMPLE_RATE)
+    config = ExtractionConfig(n_iter=30, min_loop_share=1.0)
+    summary = extract_song(wav, tmp_path / "out", song_id="000003", config=config)
+    folder = tmp_path / "out" / "000003"
+    assert summary["loops"] == [] and summary["n_pairs"] == 0 and summary["refinement"]["rare"]
+    assert summary["refinement"]["n_after"] == 0 and summary["best_bar"] == {}
+    assert not (folder / "loops").exists()
+    assert np.load(folder / "layout.npy").shape == (summary["n_bars"], 0)
+    assert pd.read_csv(folder / "pairs.csv", dtype=str).empty
+
+
 def test_config_is_frozen_and_picklable():
     import pickle
 
