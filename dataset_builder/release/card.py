@@ -146,7 +146,9 @@ _PIPELINE = """1. **Beats and bars** (`extraction/downbeat_rnn.py`): madmom's tr
    components playing in fewer than 3 bars dropped. The result is the *loop layout*: each loop's activation per bar.
 4. **Separation** (`separate.py`): each loop's audio from its best bar (Wiener-like mask on the bar's STFT).
 5. **Refinement** (`refine.py`, paper 3.2): duplicates found by a 64-bit average hash of each loop's
-   spectrogram (< 5 differing bits) are merged; activations are normalised per bar.
+   spectrogram (< 5 differing bits) are merged; activations are normalised per bar; then (not in the paper)
+   a loop playing in fewer than a fifth of the song's bars is dropped with its pairs: on real songs such
+   loops are fills and pattern variations that match no instrument.
 6. **Pairs** (`pairs.py`): two loops both active (>= 0.5 of the bar's peak; the paper: 0.2 on l2-normalised
    bars) in a same bar form a positive pair.
 7. **Stretch** (`stretch.py`): each loop time-stretched to 2 s by Rubber Band (through pedalboard)."""
