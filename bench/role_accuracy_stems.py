@@ -2,14 +2,16 @@
 
 Usage::
 
-    .venv/bin/python bench/role_accuracy_stems.py CORPUS [--samples /usr/share/lmms/samples] [--excerpts 3]
+    .venv/bin/python bench/role_accuracy_stems.py CORPUS [--samples /usr/share/lmms/samples] [--excerpts 3] [--labels name|truth]
 
 CORPUS is an lmms corpus rendered with stems (``nlc-bench corpus lmms OUT``; songs marked
 ``stems_missing`` are skipped). Each stem whose lmms track name says what it plays is a
 labelled instrument: bass and drum from the corpus heuristic
 (:func:`nlc.dataset_builder.corpus.lmms_corpus.guess_role`), ``other`` only when the name
 names a melodic or harmonic instrument (:data:`OTHER_NAMES`); a name that says nothing
-("Track 3", "Kicker") is left out, and counted. Of each labelled stem, ``--excerpts``
+("Track 3", "Kicker") is left out, and counted. ``--labels truth`` takes each stem's role from
+its truth instead, for a corpus that knows it (``bench/midi_corpus.py``: General MIDI's drum
+channel and bass programs). Of each labelled stem, ``--excerpts``
 one-bar excerpts are cut on the *true* bar grid (so this measures the detector, not the
 beat tracker) from active bars spread over the song, and stretched to a 2-s loop as the
 pipeline stretches its loops.
@@ -88,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=Path, default=Path("/usr/share/lmms/samples"),
                         help="labelled lmms samples (the shipped classifier's training set, kept in every refit)")
     parser.add_argument("--excerpts", type=int, default=3, help="one-bar excerpts per labelled stem")
+    parser.add_argument("--labels", choices=("name", "truth"), default="name",
+                        help="a stem's role from its lmms track name, or from its truth (a MIDI corpus's General MIDI roles)")
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -109,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         layout = np.asarray(t["layout"], dtype=bool)
         name = Path(str(t.get("project", path.parent.name))).stem
         for j, lp in enumerate(t["loops"]):
-            label = label_from_name(str(lp.get("track", lp["name"])))
+            label = lp["role"] if args.labels == "truth" else label_from_name(str(lp.get("track", lp["name"])))
             if label is None:
                 unnamed.append(f"{name}/{lp.get('track', lp['name'])}")
                 continue
