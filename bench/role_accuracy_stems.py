@@ -22,7 +22,9 @@ confusion matrix of
 * the shipped classifier (fitted on the labelled lmms samples only, no song stem);
 * the ``rules`` backend (hand thresholds chosen on those samples);
 * leave-one-song-out: the classifier refitted on the samples plus the stems of every *other*
-  song, judged on the held-out song's stems (never on a song it was fitted on).
+  song, judged on the held-out song's stems (never on a song it was fitted on);
+* with ``--train-with OTHER``: the classifier refitted on the samples plus every stem of another
+  corpus (e.g. ``bench/midi_corpus.py``'s, other sounds and exact labels), judged on all of CORPUS.
 
 The songs use lmms's own sample library, so a drum excerpt may be a sample the shipped
 classifier was fitted on: its row is not fully held out, the leave-one-song-out row is on
@@ -83,6 +85,34 @@ def report(title: str, truth: np.ndarray, pred: np.ndarray) -> None:
         print(f"  {r:>8}" + "".join(f"{int(((truth == r) & (pred == p)).sum()):>8}" for p in ROLES))
 
 
+def labelled_excerpts(corpus: Path, *, labels: str, n: int) -> tuple[list[np.ndarray], list[str], list[str], list[str]]:
+    """(excerpts, their roles, their songs, stems left out unlabelled) of every song of ``corpus`` with stems."""
+    from nlc.audio import load_audio
+    from nlc.dataset_builder.corpus.truth import has_stems
+    from nlc.spec import SAMPLE_RATE
+
+    loops, truth, song = [], [], []
+    unnamed: list[str] = []
+    for path in sorted((corpus / "ground_truth").glob("*/truth.json")):
+        t = json.loads(path.read_text())
+        if not has_stems(t):
+            continue
+        downbeats = np.asarray(t["downbeats"], dtype=float)
+        layout = np.asarray(t["layout"], dtype=bool)
+        name = Path(str(t.get("project", path.parent.name))).stem
+        for j, lp in enumerate(t["loops"]):
+            label = lp["role"] if labels == "truth" else label_from_name(str(lp.get("track", lp["name"])))
+            if label is None:
+                unnamed.append(f"{name}/{lp.get('track', lp['name'])}")
+                continue
+            stem = load_audio(path.parent / lp["stem"], sr=SAMPLE_RATE, allow_silence=True)
+            for loop in excerpts(stem, downbeats, layout[:, j], n=n, sr=SAMPLE_RATE):
+                loops.append(loop)
+                truth.append(label)
+                song.append(name)
+    return loops, truth, song, unnamed
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -92,36 +122,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--excerpts", type=int, default=3, help="one-bar excerpts per labelled stem")
     parser.add_argument("--labels", choices=("name", "truth"), default="name",
                         help="a stem's role from its lmms track name, or from its truth (a MIDI corpus's General MIDI roles)")
+    parser.add_argument("--train-with", type=Path, default=None, metavar="CORPUS",
+                        help="another corpus whose stems, labelled by their truth (bench/midi_corpus.py), join "
+                             "the samples in an extra refit judged on every song of CORPUS")
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from instrumentation_accuracy import load_samples
 
-    from nlc.audio import load_audio
-    from nlc.dataset_builder.corpus.truth import has_stems
     from nlc.dataset_builder.roles.detector import role_features, roles_from_features
     from nlc.dataset_builder.roles.model import fit_role_model, load_default_model
-    from nlc.spec import SAMPLE_RATE
 
-    loops, truth, song = [], [], []
-    unnamed: list[str] = []
-    for path in sorted((args.corpus / "ground_truth").glob("*/truth.json")):
-        t = json.loads(path.read_text())
-        if not has_stems(t):
-            continue
-        downbeats = np.asarray(t["downbeats"], dtype=float)
-        layout = np.asarray(t["layout"], dtype=bool)
-        name = Path(str(t.get("project", path.parent.name))).stem
-        for j, lp in enumerate(t["loops"]):
-            label = lp["role"] if args.labels == "truth" else label_from_name(str(lp.get("track", lp["name"])))
-            if label is None:
-                unnamed.append(f"{name}/{lp.get('track', lp['name'])}")
-                continue
-            stem = load_audio(path.parent / lp["stem"], sr=SAMPLE_RATE, allow_silence=True)
-            for loop in excerpts(stem, downbeats, layout[:, j], n=args.excerpts, sr=SAMPLE_RATE):
-                loops.append(loop)
-                truth.append(label)
-                song.append(name)
+    loops, truth, song, unnamed = labelled_excerpts(args.corpus, labels=args.labels, n=args.excerpts)
     if not loops:
         print(f"no labelled stems in {args.corpus} (render it with stems: nlc-bench corpus lmms OUT)")
         return 1
@@ -143,6 +155,15 @@ def main(argv: list[str] | None = None) -> int:
                                np.concatenate([sample_truth_a, truth_a[~test]]))
         held_out[test] = model.predict(features[test])
     report("leave-one-song-out (refitted on the samples + the other songs' stems)", truth_a, held_out.astype(str))
+    if args.train_with is not None:
+        extra, extra_truth, extra_song, _ = labelled_excerpts(args.train_with, labels="truth", n=args.excerpts)
+        if not extra:
+            print(f"no stems in {args.train_with}: no extra refit")
+            return 1
+        model = fit_role_model(np.vstack([sample_features, role_features(np.stack(extra))]),
+                               np.concatenate([sample_truth_a, np.array(extra_truth)]))
+        report(f"refitted on the samples + {args.train_with.name}'s stems ({len(set(extra_song))} songs, "
+               f"{len(extra)} excerpts; none of this corpus's)", truth_a, np.array(model.predict(features)))
     return 0
 
 
