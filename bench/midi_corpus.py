@@ -98,11 +98,10 @@ def gm_role(channel: int, program: int) -> str:
     return "bass" if program in BASS_PROGRAMS else "other"
 
 
-def solo(path: Path, channel: int) -> Any:
-    """The MIDI file with every channel message of other channels removed (timing kept); a mido MidiFile."""
+def solo(mid: Any, channel: int) -> Any:
+    """The mido MidiFile ``mid`` with every channel message of other channels removed (timing kept), as a new one."""
     import mido
 
-    mid = mido.MidiFile(path)
     out = mido.MidiFile(type=mid.type, ticks_per_beat=mid.ticks_per_beat)
     for track in mid.tracks:
         kept, carry = mido.MidiTrack(), 0
@@ -129,6 +128,7 @@ def fluidsynth(midi: Path, wav: Path, *, soundfont: Path) -> None:
 def write_song(out: Path, track_id: int, path: Path, song: MidiSong, *,
                render: Callable[[Path, Path], None]) -> dict[str, Any]:
     """Render one kept song into ``out`` (mix, stems, truth.json); returns its truth."""
+    import mido
     import soundfile as sf
 
     from nlc.atomic import atomic_dir, atomic_path
@@ -149,9 +149,10 @@ def write_song(out: Path, track_id: int, path: Path, song: MidiSong, *,
         with atomic_dir(final, staging_parent=tmp) as part:
             (part / "stems").mkdir()
             loops, stems = [], []
+            mid = mido.MidiFile(path)  # parsed once, soloed per channel
             for channel, program in song.programs.items():
                 name = f"ch{channel + 1}"
-                solo(path, channel).save(tmp / f"{name}.mid")
+                solo(mid, channel).save(tmp / f"{name}.mid")
                 render(tmp / f"{name}.mid", part / "stems" / f"{name}.wav")
                 audio, _ = sf.read(part / "stems" / f"{name}.wav", dtype="float32", always_2d=True)
                 stems.append(audio.mean(axis=1))

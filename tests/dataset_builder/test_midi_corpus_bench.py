@@ -90,7 +90,7 @@ def test_general_midi_roles(mc) -> None:
 
 def test_solo_keeps_the_channels_timing(mc, tmp_path: Path) -> None:
     path = _song(tmp_path / "song.mid")
-    piano = mc.solo(path, 1)
+    piano = mc.solo(mido.MidiFile(path), 1)
     now, onsets = 0.0, []
     for msg in piano:
         now += msg.time
@@ -125,6 +125,7 @@ def test_main_skips_refused_and_finished_songs_and_reports_failures(mc, tmp_path
     _song(midi / "a.mid")
     _song(midi / "b_nosig.mid", signature=None)
     _song(midi / "c.mid")
+    (midi / "d_corrupt.mid").write_bytes(b"RIFF not a MIDI file")
     font = tmp_path / "font.sf2"
     font.write_bytes(b"")
     calls: list[str] = []
@@ -140,7 +141,8 @@ def test_main_skips_refused_and_finished_songs_and_reports_failures(mc, tmp_path
     assert mc.main([str(out), "--midi-dir", str(midi), "--soundfont", str(font)]) == 0
     text = capsys.readouterr().out
     assert "skipped b_nosig.mid: time signatures []" in text and "failed c.mid: fluidsynth failed on c.mid: boom" in text
-    assert "1 songs kept, 1 skipped, 1 failed, of 3 MIDI files" in text
+    assert "skipped d_corrupt.mid: unreadable MIDI" in text
+    assert "1 songs kept, 2 skipped, 1 failed, of 4 MIDI files" in text
     assert (out / "ground_truth" / "000001" / "truth.json").is_file()  # ids follow the sorted file list
     assert not (out / "ground_truth" / "000003").exists()
     calls.clear()
